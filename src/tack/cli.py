@@ -1,0 +1,151 @@
+"""The `tack` command: serve, migrate, init, demo, worker, jobs, version."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from tack import __version__
+from tack.config import Settings
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def run_migrations(url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    root = Path(__file__).resolve().parents[2]
+    cfg = Config(str(root / "alembic.ini"))
+    cfg.set_main_option("script_location", str(root / "migrations"))
+    cfg.attributes["url"] = url
+    command.upgrade(cfg, "head")
+
+
+@click.group()
+def main() -> None:
+    """Tack: the platform an organization runs itself on."""
+
+
+@main.command()
+def version() -> None:
+    """Print the version."""
+    click.echo(f"tack {__version__}")
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    s = _settings()
+    run_migrations(s.database_url)
+    click.echo(f"migrated {_safe_url(s.database_url)}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int, help="worker processes")
+@click.option("--background/--no-background", default=None,
+              help="run event consumers and jobs in this server (default: TACK_BACKGROUND, on)")
+def serve(host: str, port: int, workers: int, background: bool | None) -> None:
+    """Serve the web app and the API."""
+    import uvicorn
+
+    if background is not None:
+        os.environ["TACK_BACKGROUND"] = "true" if background else "false"
+    uvicorn.run("tack.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level=_settings().log_level.lower(), proxy_headers=True, ws_ping_interval=20)
+
+
+@main.command()
+def worker() -> None:
+    """Run the relay, event consumers and durable jobs without serving HTTP (scale-out)."""
+    from tack.runtime import Runtime
+
+    async def run() -> None:
+        rt = Runtime.create(_settings())
+        await rt.start(background=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        click.echo(f"tack worker running (bus {rt.bus.url})")
+        await stop.wait()
+        await rt.stop()
+
+    asyncio.run(run())
+
+
+@main.command()
+@click.option("--org-name", required=True, help="the organization's name")
+@click.option("--email", required=True, help="the owner's email")
+@click.option("--name", required=True, help="the owner's name")
+@click.option("--password", default=None, help="the owner's password (else TACK_INIT_PASSWORD)")
+@click.option("--locale", default="en", type=click.Choice(["en", "zh-CN"]))
+@click.option("--time-zone", default="UTC")
+def init(org_name: str, email: str, name: str, password: str | None, locale: str, time_zone: str) -> None:
+    """Create the first organization and its owner (non-interactive)."""
+    from tack.setup import create_first_org
+
+    password = password or os.environ.get("TACK_INIT_PASSWORD")
+    if not password:
+        raise click.UsageError("give --password or set TACK_INIT_PASSWORD")
+    s = _settings()
+    try:
+        org_id = asyncio.run(create_first_org(s, org_name=org_name, email=email, name=name, password=password,
+                                              locale=locale, time_zone=time_zone))
+    except Exception as exc:  # a Problem from the services: say it plainly
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"created organization {org_id}; sign in as {email}")
+
+
+@main.command()
+def demo() -> None:
+    """Load the demo organization (once; running it again changes nothing)."""
+    from tack.demo import DEMO_PASSWORD, load_demo
+
+    created = asyncio.run(load_demo(_settings()))
+    click.echo("demo organization loaded" if created else "demo organization already present")
+    click.echo(f"sign in as alice@example.com (owner), bob@example.com or carol@example.com; password {DEMO_PASSWORD}")
+
+
+@main.group()
+def jobs() -> None:
+    """Inspect and retry durable jobs."""
+
+
+@jobs.command("dead")
+def jobs_dead() -> None:
+    """List dead letters (jobs that ran out of attempts)."""
+    from tack.setup import dead_jobs
+
+    for row in asyncio.run(dead_jobs(_settings())):
+        click.echo(f"{row['id']}  {row['kind']}  attempts={row['attempts']}  {row['last_error']}")
+
+
+@jobs.command("retry")
+@click.argument("job_id", required=False)
+def jobs_retry(job_id: str | None) -> None:
+    """Put dead letters (all, or one) back in the queue."""
+    from tack.setup import retry_jobs
+
+    n = asyncio.run(retry_jobs(_settings(), job_id))
+    click.echo(f"{n} job(s) queued again")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    main()

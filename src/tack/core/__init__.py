@@ -1,0 +1,1 @@
+"""Core machinery every domain stands on: ids, clock, errors, Ctx, database, events, jobs."""

@@ -1,0 +1,32 @@
+"""Fixed-window rate limits kept in the database, so every worker process shares the count."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tack.core.clock import Clock
+from tack.core.errors import RateLimited
+from tack.core.tables import rate_limits
+
+
+async def hit(conn: AsyncConnection, clock: Clock, key: str, *, limit: int, window: dt.timedelta) -> None:
+    """Count one attempt under `key`; raise RateLimited when the window's allowance is spent."""
+    now = clock.now()
+    row = (await conn.execute(sa.select(rate_limits).where(rate_limits.c.key == key))).mappings().first()
+    if row is None or row["window_start"] + window <= now:
+        if row is None:
+            await conn.execute(rate_limits.insert().values(key=key, window_start=now, count=1))
+        else:
+            await conn.execute(rate_limits.update().where(rate_limits.c.key == key).values(window_start=now, count=1))
+        return
+    if row["count"] >= limit:
+        retry = int((row["window_start"] + window - now).total_seconds()) + 1
+        raise RateLimited(f"Too many attempts; try again in {retry} seconds.", retry_after=retry)
+    await conn.execute(rate_limits.update().where(rate_limits.c.key == key).values(count=rate_limits.c.count + 1))
+
+
+async def reset(conn: AsyncConnection, key: str) -> None:
+    await conn.execute(rate_limits.delete().where(rate_limits.c.key == key))

@@ -1,0 +1,1 @@
+"""The directory: organizations, people, departments, managers, roles and administrators."""

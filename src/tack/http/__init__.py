@@ -1,0 +1,1 @@
+"""HTTP glue: problem responses, who is calling (sessions, tokens), idempotency, the web app."""

@@ -1,0 +1,9 @@
+"""Imports every domain's tables so `metadata` knows them all (migrations, tests)."""
+
+from __future__ import annotations
+
+
+def load_all_tables() -> None:
+    import tack.auth.tables  # noqa: F401
+    import tack.core.tables  # noqa: F401
+    import tack.directory.tables  # noqa: F401
