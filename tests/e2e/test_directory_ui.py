@@ -7,15 +7,15 @@ the desktop screenshot that the README shows (docs/screenshot.png).
 from __future__ import annotations
 
 import re
+import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 
 from .conftest import REPO, skip_reason
 
 _reason = skip_reason()
-pytestmark = pytest.mark.skipif(_reason is not None, reason=_reason or "")
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(_reason is not None, reason=_reason or "")]
 
 VIEWPORTS = {
     "desktop": {"width": 1280, "height": 800},
@@ -27,6 +27,37 @@ SCREENSHOT = REPO / "docs" / "screenshot.png"
 def _attr(value: str) -> str:
     """Quotes a value for a CSS attribute selector."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def test_web_app_is_served_with_browser_types(live_server: str) -> None:
+    """index.html for app routes and assets with their real types (a browser refuses a module
+    script served as application/octet-stream, and downloads an "attachment" page)."""
+    with urllib.request.urlopen(live_server + "/orgs/x/directory") as r:
+        html = r.read().decode()
+        assert r.headers.get_content_type() == "text/html", dict(r.headers)
+        assert not (r.headers.get("Content-Disposition") or "").startswith("attachment"), dict(r.headers)
+    script = re.search(r'src="(/assets/[^"]+\.js)"', html)
+    assert script, html
+    with urllib.request.urlopen(live_server + script.group(1)) as r:
+        assert r.headers.get_content_type() in ("text/javascript", "application/javascript"), dict(r.headers)
+        assert not (r.headers.get("Content-Disposition") or "").startswith("attachment"), dict(r.headers)
+
+
+def test_language_switch(live_server: str, browser) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport=VIEWPORTS["phone"], locale="en-US")
+    page = context.new_page()
+    try:
+        page.goto(live_server + "/sign-in")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Tack")
+        page.get_by_test_id("lang-switcher").select_option("zh-CN")
+        expect(page.get_by_role("heading", level=1)).to_have_text("登录 Tack")
+        expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+        page.reload()  # the choice is remembered
+        expect(page.get_by_test_id("sign-in-submit")).to_have_text("登录")
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("size", list(VIEWPORTS))
@@ -65,6 +96,16 @@ def test_add_department_and_member(live_server: str, browser, size: str) -> None
         expect(root).to_be_visible()
         root.click()
         expect(page.get_by_test_id("selected-department")).to_have_text("Demo Co.")
+        expect(page.get_by_test_id("member-row").first).to_be_visible()
+
+        if size == "desktop":
+            # The README's picture: the demo organization with one branch open.
+            engineering = tree.locator('[data-testid="toggle-Engineering"]')
+            if engineering.count():
+                engineering.click()
+            page.mouse.move(0, 0)
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT))
 
         # Add a department under the root.
         suffix = uuid.uuid4().hex[:6]
@@ -112,14 +153,6 @@ def test_add_department_and_member(live_server: str, browser, size: str) -> None
         expect(drawer).to_contain_text("QA engineer")
         page.keyboard.press("Escape")
         expect(drawer).to_be_hidden()
-
-        if size == "desktop":
-            root.click()
-            expect(page.get_by_test_id("selected-department")).to_have_text("Demo Co.")
-            expect(page.get_by_test_id("member-row").first).to_be_visible()
-            page.mouse.move(0, 0)
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT))
 
         assert errors == [], f"JavaScript errors on the page: {errors}"
     finally:

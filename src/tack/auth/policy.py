@@ -82,7 +82,9 @@ def require(actor: Actor, action: str, *, department_paths: Iterable[str] | None
     lvl = level(actor)
     if lvl not in rule.who:
         raise Forbidden(f"Your role ({lvl}) may not do {action!r}.")
-    if lvl == "sub_admin":
+    if lvl == "sub_admin" and "member" not in rule.who:
+        # What any member may do, a sub-admin may do anywhere; their extra rights hold only
+        # inside the departments they administer.
         paths = list(department_paths or [])
         if not paths or not all(any(p.startswith(a) for a in actor.admin_paths) for p in paths):
             raise Forbidden("This is outside the departments you administer.")

@@ -42,8 +42,12 @@ class NatsBus:
                 await t
         self._tasks.clear()
         if self._nc is not None:
+            # flush + close rather than drain: draining waits for pull subscriptions whose
+            # fetch loops are already cancelled, until its 30 s timeout.
             with contextlib.suppress(Exception):
-                await self._nc.drain()
+                await self._nc.flush(timeout=2)
+            with contextlib.suppress(Exception):
+                await self._nc.close()
 
     async def publish(self, event) -> None:  # type: ignore[no-untyped-def]
         assert self._js is not None

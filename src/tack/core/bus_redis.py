@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 STREAM = "tack:events"
 STREAM_MAXLEN = 100_000
 CLAIM_IDLE_MS = 30_000  # a message unacknowledged this long belonged to a dead worker
+CLAIM_EVERY = 10.0  # seconds between looks for such messages
 
 
 class RedisBus:
@@ -60,7 +61,8 @@ class RedisBus:
         while True:
             try:
                 if loop.time() >= next_claim:
-                    next_claim = loop.time() + 10
+                    next_claim = loop.time() + CLAIM_EVERY
+                    # Also how a message whose handler failed here comes back: it stays pending.
                     _, claimed, *_ = await self._redis.xautoclaim(
                         STREAM, group, self._consumer, min_idle_time=CLAIM_IDLE_MS, count=100)
                     await self._handle(group, handler, claimed)

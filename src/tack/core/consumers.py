@@ -56,9 +56,10 @@ async def process_once(db: Database, clock: Clock, c: Consumer, ev: Event) -> bo
         return False
     async with db.transaction() as conn:
         stmt = insert_ignore(db.dialect, processed_events, ["org_id", "consumer", "event_id"]).values(
-            org_id=ev.org_id, consumer=c.name, event_id=ev.id, processed_at=clock.now())
-        res = await conn.execute(stmt)
-        if res.rowcount == 0:
+            org_id=ev.org_id, consumer=c.name, event_id=ev.id, processed_at=clock.now()
+        ).returning(processed_events.c.event_id)
+        # RETURNING rather than rowcount: psycopg's async cursor reports -1 for ON CONFLICT DO NOTHING.
+        if (await conn.execute(stmt)).first() is None:
             return False  # processed before: a redelivery or a replay
         await c.handle(Ctx(org_id=ev.org_id, actor=Actor.system(c.name), conn=conn, clock=clock), ev)
     return True

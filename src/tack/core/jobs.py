@@ -104,10 +104,15 @@ class JobRunner:
         try:
             fn = job_kinds.get(row["kind"])
             async with self.db.transaction() as conn:
+                # Mark it done first, on the condition that we still hold its lease: if our lease ran
+                # out and another worker took the job over, we do nothing. The handler's effects and
+                # the mark commit together, or neither does.
+                res = await conn.execute(jobs.update().where(*where, jobs.c.state == "running").values(
+                    state="done", finished_at=self.clock.now(), locked_until=None, last_error=None))
+                if res.rowcount == 0:
+                    return False
                 ctx = Ctx(org_id=row["org_id"], actor=Actor.system(f"job:{row['kind']}"), conn=conn, clock=self.clock)
                 await fn(ctx, row["payload"])
-                await conn.execute(jobs.update().where(*where).values(
-                    state="done", finished_at=self.clock.now(), locked_until=None, last_error=None))
             return True
         except asyncio.CancelledError:
             raise

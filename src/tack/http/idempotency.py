@@ -73,9 +73,10 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
             await conn.execute(idempotency_keys.delete().where(idempotency_keys.c.created_at < now - KEEP)
                                .where(idempotency_keys.c.principal == principal))
             res = await conn.execute(insert_ignore(db.dialect, idempotency_keys, ["principal", "key"]).values(
-                principal=principal, key=key, fingerprint=fingerprint, status=0, body=b"", created_at=now))
+                principal=principal, key=key, fingerprint=fingerprint, status=0, body=b"", created_at=now
+            ).returning(idempotency_keys.c.key))
             existing = None
-            if res.rowcount == 0:
+            if res.first() is None:
                 existing = (await conn.execute(sa.select(idempotency_keys).where(
                     idempotency_keys.c.principal == principal, idempotency_keys.c.key == key))).mappings().first()
         if existing is not None:

@@ -104,6 +104,7 @@ const en = {
   'dir.collapse': 'Collapse {name}',
   'dir.memberCount': '{count} members',
   'dir.memberCount.one': '{count} member',
+  'dir.memberCountMore': '{count}+ members',
   'dir.searchPlaceholder': 'Search by name, email, phone…',
   'dir.includeSub': 'Include sub-departments',
   'dir.status': 'Status',

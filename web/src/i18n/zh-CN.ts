@@ -105,6 +105,7 @@ const zhCN: Messages = {
   'dir.collapse': '收起 {name}',
   'dir.memberCount': '{count} 人',
   'dir.memberCount.one': '{count} 人',
+  'dir.memberCountMore': '{count}+ 人',
   'dir.searchPlaceholder': '按姓名、邮箱、手机搜索…',
   'dir.includeSub': '包含子部门',
   'dir.status': '状态',

@@ -71,15 +71,19 @@ export function rememberOrg(orgId: string): void {
   }
 }
 
-export function homePath(): string {
+/** The organization to show when the address names none: the last one visited. */
+export function currentOrgId(): string | undefined {
   const ms = session.me?.memberships ?? [];
-  if (!ms.length) return '/orgs/new';
   let last: string | null = null;
   try {
     last = localStorage.getItem(LAST_ORG);
   } catch {
     /* private mode */
   }
-  const m = ms.find((x) => x.org_id === last) ?? ms[0];
-  return `/orgs/${m.org_id}/directory`;
+  return (ms.find((x) => x.org_id === last) ?? ms[0])?.org_id;
+}
+
+export function homePath(): string {
+  const id = currentOrgId();
+  return id ? `/orgs/${id}/directory` : '/orgs/new';
 }
