@@ -44,8 +44,9 @@ async def manager_chain_ids(ctx: Ctx, member_id: uuid.UUID, max_levels: int = MA
 async def manager_at(ctx: Ctx, member_id: uuid.UUID, level: int = 1) -> Member | None:
     """The manager `level` levels above the member (1 = direct manager), or None."""
     require(ctx.actor, "directory.read")
-    await get_member_row(ctx, member_id)
     chain = await manager_chain_ids(ctx, member_id, level)
+    if not chain:
+        await get_member_row(ctx, member_id)
     if len(chain) < level:
         return None
     found = await members_by_ids(ctx, [chain[level - 1]])
@@ -57,8 +58,9 @@ async def manager_chain(ctx: Ctx, member_id: uuid.UUID, *, max_levels: int | Non
     """Managers upward, nearest first: at most `max_levels`, and stopping after the first one
     holding `until_role_id` (that one included), as "up to the department's director" needs."""
     require(ctx.actor, "directory.read")
-    await get_member_row(ctx, member_id)
     ids = await manager_chain_ids(ctx, member_id, max_levels or MAX_CHAIN)
+    if not ids:
+        await get_member_row(ctx, member_id)  # no managers, or no such member: 404 for the latter
     if until_role_id is not None and ids:
         holders = set((await ctx.conn.execute(sa.select(role_members.c.member_id).where(
             role_members.c.org_id == ctx.org_id, role_members.c.role_id == until_role_id,
