@@ -8,8 +8,8 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
-from tack.auth.passwords import hash_password
 from tack.auth.accounts import check_password_rules
+from tack.auth.passwords import hash_password
 from tack.config import Settings
 from tack.core.clock import SYSTEM_CLOCK
 from tack.core.db import Database

@@ -38,9 +38,9 @@ def ev(n: int) -> Event:
                  time=dt.datetime.now(dt.UTC), data={"n": n})
 
 
-async def until(cond: Callable[[], bool], timeout: float = 10.0) -> None:
+async def until(cond: Callable[[], bool], within: float = 10.0) -> None:
     loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
+    end = loop.time() + within
     while not cond():
         if loop.time() > end:
             raise AssertionError("timed out")
@@ -102,7 +102,7 @@ async def test_a_failed_handler_gets_the_event_again(url: str) -> None:
     await asyncio.sleep(0.3)
     await bus.publish(ev(1))
     try:
-        await until(lambda: len(tries) >= 2, timeout=20)
+        await until(lambda: len(tries) >= 2, within=20)
     finally:
         if url.startswith("redis://"):
             br.CLAIM_IDLE_MS, br.CLAIM_EVERY = 30_000, 10.0

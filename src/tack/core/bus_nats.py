@@ -7,11 +7,13 @@ import contextlib
 import logging
 
 import nats
+from nats.aio.client import Client as NatsClient
 from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
 
 from tack.core.bus import EventHandler, MessageHandler
-from tack.core.events import decode_event, encode_event
+from tack.core.events import Event, decode_event, encode_event
 
 log = logging.getLogger(__name__)
 
@@ -22,17 +24,18 @@ SUBJECT = "tack.events"
 class NatsBus:
     def __init__(self, url: str) -> None:
         self.url = url
-        self._nc: nats.NATS | None = None
-        self._js = None
+        self._nc: NatsClient | None = None
+        self._js: JetStreamContext | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         self._nc = await nats.connect(self.url, name="tack", max_reconnect_attempts=-1)
-        self._js = self._nc.jetstream()
+        js = self._js = self._nc.jetstream()
+        config = StreamConfig(name=STREAM, subjects=[f"{SUBJECT}.>"], max_msgs=1_000_000)
         try:
-            await self._js.add_stream(StreamConfig(name=STREAM, subjects=[f"{SUBJECT}.>"], max_msgs=1_000_000))
+            await js.add_stream(config)
         except Exception:
-            await self._js.update_stream(StreamConfig(name=STREAM, subjects=[f"{SUBJECT}.>"], max_msgs=1_000_000))
+            await js.update_stream(config)
 
     async def close(self) -> None:
         for t in self._tasks:
@@ -49,7 +52,7 @@ class NatsBus:
             with contextlib.suppress(Exception):
                 await self._nc.close()
 
-    async def publish(self, event) -> None:  # type: ignore[no-untyped-def]
+    async def publish(self, event: Event) -> None:
         assert self._js is not None
         # The event id doubles as the JetStream message id: a re-published event is de-duplicated.
         await self._js.publish(f"{SUBJECT}.{event.type}", encode_event(event),

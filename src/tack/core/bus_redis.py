@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from tack.core.bus import EventHandler, MessageHandler, worker_name
-from tack.core.events import decode_event, encode_event
+from tack.core.events import Event, decode_event, encode_event
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +42,10 @@ class RedisBus:
         self._tasks.clear()
         if self._pubsub is not None:
             with contextlib.suppress(Exception):
-                await self._pubsub.aclose()
+                await self._pubsub.aclose()  # type: ignore[no-untyped-call]
         await self._redis.aclose()
 
-    async def publish(self, event) -> None:  # type: ignore[no-untyped-def]
+    async def publish(self, event: Event) -> None:
         await self._redis.xadd(STREAM, {"e": encode_event(event)}, maxlen=STREAM_MAXLEN, approximate=True)
 
     async def consume(self, group: str, handler: EventHandler) -> None:
@@ -63,10 +64,10 @@ class RedisBus:
                 if loop.time() >= next_claim:
                     next_claim = loop.time() + CLAIM_EVERY
                     # Also how a message whose handler failed here comes back: it stays pending.
-                    _, claimed, *_ = await self._redis.xautoclaim(
+                    reply: Any = await self._redis.xautoclaim(
                         STREAM, group, self._consumer, min_idle_time=CLAIM_IDLE_MS, count=100)
-                    await self._handle(group, handler, claimed)
-                resp = await self._redis.xreadgroup(group, self._consumer, {STREAM: ">"}, count=100, block=1000)
+                    await self._handle(group, handler, reply[1])
+                resp: Any = await self._redis.xreadgroup(group, self._consumer, {STREAM: ">"}, count=100, block=1000)
                 for _stream, messages in resp or []:
                     await self._handle(group, handler, messages)
             except asyncio.CancelledError:

@@ -72,7 +72,7 @@ async def cancel(ctx: Ctx, dedupe_key: str) -> int:
 
 def backoff(attempts: int) -> float:
     base = min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
-    return base * random.uniform(0.8, 1.2)
+    return float(base * random.uniform(0.8, 1.2))
 
 
 class JobRunner:
@@ -150,7 +150,7 @@ class JobRunner:
             nxt = (await conn.execute(sa.select(sa.func.min(jobs.c.due_at)).where(jobs.c.state == "pending"))).scalar()
         if nxt is None:
             return None
-        return max((nxt - self.clock.now()).total_seconds(), 0.0)
+        return max(float((nxt - self.clock.now()).total_seconds()), 0.0)
 
     async def purge_done(self, older_than: dt.timedelta = dt.timedelta(days=3)) -> int:
         async with self.db.transaction() as conn:
