@@ -37,7 +37,7 @@ class Token(msgspec.Struct):
     name: str
     kind: Literal["personal", "organization"]
     scopes: list[str]
-    prefix: str
+    hint: str  # the token's last characters ("tack_…D7jnVg"), to tell tokens apart
     member_id: uuid.UUID | None
     created_at: dt.datetime
     expires_at: dt.datetime | None
@@ -98,7 +98,7 @@ async def create_token(ctx: Ctx, data: TokenCreate) -> TokenCreated:
     raw = encode_token(ctx.org_id, token_id, secret)
     await ctx.conn.execute(api_tokens.insert().values(
         org_id=ctx.org_id, id=token_id, name=data.name.strip(), kind=data.kind, member_id=ctx.actor.member_id,
-        scopes=scopes, secret_hash=_hash(secret), prefix=raw[-6:], created_at=now, expires_at=expires))
+        scopes=scopes, secret_hash=_hash(secret), prefix=f"{PREFIX}…{raw[-6:]}", created_at=now, expires_at=expires))
     await audit.record(ctx, "token.created", "token", token_id, {"name": data.name, "kind": data.kind,
                                                                  "scopes": scopes})
     t = await _get(ctx, token_id)
@@ -175,6 +175,6 @@ async def _get(ctx: Ctx, token_id: uuid.UUID) -> Token:
 
 
 def _token(r: sa.RowMapping) -> Token:
-    return Token(id=r["id"], name=r["name"], kind=r["kind"], scopes=list(r["scopes"]), prefix=r["prefix"],
+    return Token(id=r["id"], name=r["name"], kind=r["kind"], scopes=list(r["scopes"]), hint=r["prefix"],
                  member_id=r["member_id"], created_at=r["created_at"], expires_at=r["expires_at"],
                  last_used_at=r["last_used_at"])

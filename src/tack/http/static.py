@@ -32,9 +32,11 @@ def spa(request: Request[Any, Any, Any], path: str = "/") -> Response[Any]:
         candidate = (web_dir / rel).resolve()
         if candidate.is_file() and web_dir.resolve() in candidate.parents:
             cache = "public, max-age=31536000, immutable" if "/assets/" in f"/{rel}" else "no-cache"
-            return File(candidate, headers={"Cache-Control": cache})  # type: ignore[return-value]
+            return File(candidate, filename=candidate.name, content_disposition_type="inline",  # type: ignore[return-value]
+                        headers={"Cache-Control": cache})
         if "." in rel.rsplit("/", 1)[-1]:
             raise NotFound("No such file.")
     if index.is_file():
-        return File(index, content_disposition_type="inline", headers={"Cache-Control": "no-cache"})  # type: ignore[return-value]
+        return File(index, filename="index.html", content_disposition_type="inline",  # type: ignore[return-value]
+                    media_type="text/html", headers={"Cache-Control": "no-cache"})
     return Response(_FALLBACK, media_type="text/html")

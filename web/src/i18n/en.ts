@@ -218,7 +218,7 @@ const en = {
   'tokens.kindHelp.personal': 'Acts as you, with at most your permissions.',
   'tokens.kindHelp.organization': 'Acts as the organization (for integrations); admins only.',
   'tokens.scopes': 'Scopes',
-  'tokens.prefix': 'Prefix',
+  'tokens.hint': 'Token',
   'tokens.created': 'Created',
   'tokens.lastUsed': 'Last used',
   'tokens.expires': 'Expires',

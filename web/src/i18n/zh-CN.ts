@@ -219,7 +219,7 @@ const zhCN: Messages = {
   'tokens.kindHelp.personal': '以你的身份操作，权限不超过你本人。',
   'tokens.kindHelp.organization': '以组织身份操作（用于集成），仅限管理员。',
   'tokens.scopes': '权限范围',
-  'tokens.prefix': '前缀',
+  'tokens.hint': '令牌',
   'tokens.created': '创建时间',
   'tokens.lastUsed': '最近使用',
   'tokens.expires': '过期时间',

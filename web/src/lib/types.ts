@@ -91,7 +91,7 @@ export interface ApiToken {
   name: string;
   kind: 'personal' | 'organization';
   scopes: string[];
-  prefix: string;
+  hint: string;
   created_at: string;
   expires_at: string | null;
   last_used_at: string | null;
