@@ -54,7 +54,7 @@ run: deps web
 	$(BIN)/tack serve --host $(HOST) --port $(PORT)
 
 test: deps web chromium
-	cd web && npm test
+	cd web && npm run check && npm test
 	$(BIN)/pytest -q -p no:cacheprovider
 
 test-python: deps

@@ -92,6 +92,10 @@ const en = {
 
   'org.createTitle': 'Create an organization',
   'org.createIntro': 'You are not part of any organization yet. Create one, or open an invitation link you were sent.',
+  'org.joinTitle': 'Join with an invitation code',
+  'org.inviteCode': 'Invitation code',
+  'org.joinButton': 'Continue',
+  'dir.inviteCode': 'Invitation code',
   'org.createIntroMore': 'Create another organization; you will be its owner.',
   'org.name': 'Organization name',
   'org.notMember': 'You are not a member of this organization.',

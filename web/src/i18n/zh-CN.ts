@@ -93,6 +93,10 @@ const zhCN: Messages = {
 
   'org.createTitle': '创建组织',
   'org.createIntro': '你还不属于任何组织。可以创建一个，或打开收到的邀请链接。',
+  'org.joinTitle': '使用邀请码加入',
+  'org.inviteCode': '邀请码',
+  'org.joinButton': '继续',
+  'dir.inviteCode': '邀请码',
   'org.createIntroMore': '再创建一个组织，你将成为它的所有者。',
   'org.name': '组织名称',
   'org.notMember': '你不是这个组织的成员。',
