@@ -119,3 +119,20 @@ def test_consumer_type_patterns() -> None:
     assert c.wants("member.added") and c.wants("org.created")
     assert not c.wants("department.created") and not c.wants("org.updated")
     assert Consumer(name="all", handle=noop).wants("anything")
+
+
+async def test_old_published_events_and_receipts_are_purged(db: Database) -> None:
+    import datetime as dt
+
+    from tack.core.relay import purge
+
+    clock = FrozenClock()
+    bus = MemoryBus()
+    await emit_one(db, clock, 1)
+    await relay_once(db, bus, clock)
+    await emit_one(db, clock, 2)  # not yet published: never purged
+    clock.advance(days=8)
+    assert await purge(db, clock, dt.timedelta(days=7)) == 1
+    async with db.transaction(write=False) as conn:
+        rows = (await conn.execute(sa.select(outbox.c.data))).scalars().all()
+    assert rows == [{"n": 2}]

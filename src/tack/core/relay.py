@@ -8,6 +8,7 @@ and consumers de-duplicate by event id.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 
 import sqlalchemy as sa
@@ -16,11 +17,12 @@ from tack.core.bus import Bus
 from tack.core.clock import Clock
 from tack.core.db import Database
 from tack.core.events import Event
-from tack.core.tables import outbox
+from tack.core.tables import outbox, processed_events
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
+KEEP = dt.timedelta(days=7)  # how long published events and consumer receipts are kept
 
 
 async def relay_once(db: Database, bus: Bus, clock: Clock) -> int:
@@ -43,8 +45,26 @@ async def relay_once(db: Database, bus: Bus, clock: Clock) -> int:
     return len(rows)
 
 
+async def purge(db: Database, clock: Clock, keep: dt.timedelta = KEEP) -> int:
+    """Forget published events and the consumers' receipts older than `keep`. A redelivery older
+    than that (beyond the buses' own retention) would no longer be recognised as a duplicate."""
+    cutoff = clock.now() - keep
+    async with db.transaction() as conn:
+        n = (await conn.execute(outbox.delete().where(outbox.c.published_at < cutoff))).rowcount
+        await conn.execute(processed_events.delete().where(processed_events.c.processed_at < cutoff))
+    return int(n or 0)
+
+
 async def relay_forever(db: Database, bus: Bus, clock: Clock, wake: asyncio.Event, idle: float = 0.5) -> None:
+    loop = asyncio.get_running_loop()
+    next_purge = loop.time() + 300
     while True:
+        if loop.time() > next_purge:
+            next_purge = loop.time() + 3600
+            try:
+                await purge(db, clock)
+            except Exception:
+                log.exception("outbox purge failed")
         try:
             n = await relay_once(db, bus, clock)
         except asyncio.CancelledError:
