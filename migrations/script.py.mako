@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 import tack.core.types
+from sqlalchemy import Text
+from sqlalchemy.dialects import postgresql
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}

@@ -2,17 +2,17 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 20:49:20.039101
+Create Date: 2026-11-21 21:18:43.506651
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
-import tack.core.types
 from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
+
+import tack.core.types
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -31,6 +31,12 @@ def upgrade() -> None:
     sa.Column('body', sa.LargeBinary(), nullable=False),
     sa.Column('created_at', tack.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('principal', 'key', name=op.f('pk_idempotency_keys'))
+    )
+    op.create_table('invitation_codes',
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('org_id', sa.Uuid(), nullable=False),
+    sa.Column('invitation_id', sa.Uuid(), nullable=False),
+    sa.PrimaryKeyConstraint('code', name=op.f('pk_invitation_codes'))
     )
     op.create_table('jobs',
     sa.Column('org_id', sa.Uuid(), nullable=False),
@@ -164,7 +170,7 @@ def upgrade() -> None:
     sa.Column('revoked_at', tack.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['org_id'], ['orgs.id'], name=op.f('fk_invitations_org_id_orgs')),
     sa.PrimaryKeyConstraint('org_id', 'id', name=op.f('pk_invitations')),
-    sa.UniqueConstraint('code', name=op.f('uq_invitations_code'))
+    sa.UniqueConstraint('org_id', 'code', name=op.f('uq_invitations_org_id_code'))
     )
     op.create_table('members',
     sa.Column('org_id', sa.Uuid(), nullable=False),
@@ -300,5 +306,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_jobs_dedupe', sqlite_where=sa.text("dedupe_key IS NOT NULL AND state IN ('pending', 'running')"), postgresql_where=sa.text("dedupe_key IS NOT NULL AND state IN ('pending', 'running')"))
 
     op.drop_table('jobs')
+    op.drop_table('invitation_codes')
     op.drop_table('idempotency_keys')
     # ### end Alembic commands ###

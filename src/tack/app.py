@@ -23,6 +23,7 @@ from tack.directory.api import router as directory_router
 from tack.http.idempotency import idempotency_middleware
 from tack.http.problems import HANDLERS
 from tack.http.static import default_web_dir, spa
+from tack.http.text import reject_nul_characters
 from tack.runtime import Runtime
 
 log = logging.getLogger("tack")
@@ -67,7 +68,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK,
 
     swagger = SwaggerRenderPlugin(path="/docs", js_url="/swagger/swagger-ui-bundle.js",
                                   css_url="/swagger/swagger-ui.css",
-                                  standalone_preset_js_url="/swagger/swagger-ui-standalone-preset.js")
+                                  standalone_preset_js_url="/swagger/swagger-ui-standalone-preset.js",
+                                  # served by us like the rest: self-hosted installs may have no internet
+                                  favicon="<link rel='icon' type='image/svg+xml' href='/favicon.svg'>")
     openapi = OpenAPIConfig(
         title="Tack API", version=__version__, path="/api", render_plugins=[swagger],
         description="The open API of Tack. Every path under /api/v1/orgs/{org_id} is scoped to one "
@@ -83,6 +86,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK,
     return Litestar(
         route_handlers=[healthz, readyz, auth_router, directory_router, spa],
         exception_handlers=HANDLERS,
+        before_request=reject_nul_characters,
         middleware=[DefineMiddleware(idempotency_middleware)],
         openapi_config=openapi,
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),

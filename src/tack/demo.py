@@ -12,7 +12,14 @@ from tack.core.clock import SYSTEM_CLOCK
 from tack.core.ctx import Ctx
 from tack.core.db import Database
 from tack.directory import departments, members, orgs, roles, users
-from tack.directory.models import AdminSet, DepartmentCreate, MemberCreate, MemberUpdate, OrgCreate, RoleCreate
+from tack.directory.models import (
+    AdminSet,
+    DepartmentCreate,
+    MemberCreate,
+    MemberUpdate,
+    OrgCreate,
+    RoleCreate,
+)
 from tack.directory.tables import users as users_t
 
 DEMO_PASSWORD = "demo-password"

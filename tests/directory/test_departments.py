@@ -15,8 +15,8 @@ from tack.directory.models import DepartmentCreate
 from tack.directory.tables import audit_log
 from tack.directory.tables import departments as departments_t
 from tack.runtime import Runtime
-from tests.conftest import Api
-from tests.directory.conftest import assert_tree_sound, child_names, system_ctx
+from tests.conftest import Api, new_email
+from tests.directory.conftest import assert_tree_sound, child_names, sign_in, system_ctx
 
 
 def url(demo: dict[str, Any], *parts: str) -> str:
@@ -110,8 +110,6 @@ async def test_move_reroots_subtree(alice: Api, demo: dict[str, Any], rt: Runtim
     # a sub-admin's rights follow their department when it moves
     r = await alice.patch(url(demo, did["Sales East"]), {"parent_id": did["Finance"]})
     assert r.status_code == 200
-    from tests.conftest import sign_in
-
     grace = await sign_in(alice.client, "grace@example.com")
     r = await grace.post(url(demo), {"name": "Outpost", "parent_id": did["Sales East"]})
     assert r.status_code == 403, "Sales East is now under Finance, outside Grace's Sales"
@@ -128,10 +126,9 @@ async def test_move_and_rename_rules(alice: Api, demo: dict[str, Any], rt: Runti
         (did["HR"], {"parent_id": str(uuid.uuid4())}, 422, "$.parent_id", "exists"),
         (did["HR"], {"name": "finance"}, 422, "$.name", "unique"),  # case-insensitive among siblings
         (did["Sales East"], {"parent_id": did["Engineering"], "name": "Backend"}, 422, "$.name", "unique"),
-        (did["Backend"], {"parent_id": did["Demo Co."]}, 422, "$.name", "unique"),  # would clash with nothing?
+        (did["Backend"], {"parent_id": did["Sales"], "name": "sales east"}, 422, "$.name", "unique"),
+        (did["Demo Co."], {"name": "Other Co."}, 422, "$.name", "root"),
     ]
-    # the last case: Backend moving under the root clashes with nothing, so fix it up to a real clash
-    cases[-1] = (did["Backend"], {"parent_id": did["Sales"], "name": "sales east"}, 422, "$.name", "unique")
     before = await department_rows_snapshot(rt, org)
     for dept, body, status, path, rule in cases:
         r = await alice.patch(url(demo, dept), body)
@@ -292,3 +289,29 @@ async def test_each_change_is_audited(alice: Api, demo: dict[str, Any]) -> None:
     assert mine[2]["data"]["parent_id"]["to"] == did["Engineering"]
     assert mine[3]["data"] == {"position": {"from": 2, "to": 0}}
     assert all(e["actor_name"] == "Alice Chen" and e["actor_kind"] == "user" for e in mine)
+
+
+async def test_root_is_the_organization(alice: Api, demo: dict[str, Any]) -> None:
+    org, did = demo["org_id"], demo["departments"]
+    r = await alice.patch(url(demo, did["Demo Co."]), {"name": "Renamed"})
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "$.name"
+    assert r.json()["errors"][0]["rule"] == "root"
+    r = await alice.patch(f"/api/v1/orgs/{org}", {"name": "Demo Group"})
+    assert r.status_code == 200 and r.json()["name"] == "Demo Group"
+    r = await alice.get(url(demo, did["Demo Co."]))
+    assert r.json()["name"] == "Demo Group", "renaming the organization renames its root"
+
+
+async def test_deleting_a_department_revokes_its_invitations(alice: Api, demo: dict[str, Any]) -> None:
+    org, did = demo["org_id"], demo["departments"]
+    temp = await create(alice, demo, "Temp", did["HR"])
+    r = await alice.post(f"/api/v1/orgs/{org}/invitations", {"department_id": temp["id"]})
+    inv = r.json()
+    other = (await alice.post(f"/api/v1/orgs/{org}/invitations", {"department_id": did["HR"]})).json()
+    assert (await alice.delete(url(demo, temp["id"]))).status_code == 204
+    listed = {i["id"]: i["revoked"] for i in (await alice.get(f"/api/v1/orgs/{org}/invitations")).json()["items"]}
+    assert listed == {inv["id"]: True, other["id"]: False}
+    alice.client.cookies.clear()
+    r = await alice.client.post(f"/api/v1/invitations/{inv['code']}/accept",
+                                json={"name": "Late", "email": new_email(), "password": "a-good-password"})
+    assert r.status_code == 410, r.text

@@ -3,6 +3,7 @@ expiry, revocation and use limits. Time is a FrozenClock so expiry can be reache
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
@@ -11,8 +12,12 @@ import pytest
 
 from tack.config import Settings
 from tack.core.clock import FrozenClock
+from tack.core.errors import Gone
+from tack.directory import invitations, users
+from tack.directory.models import InvitationCreate
 from tack.runtime import Runtime
-from tests.conftest import Api, new_email, sign_in
+from tests.conftest import Api, new_email
+from tests.directory.conftest import sign_in, system_ctx
 
 
 @pytest.fixture
@@ -136,7 +141,7 @@ async def test_expired_revoked_and_used_up(alice: Api, demo: dict[str, Any], clo
     assert (await bob.post(f"/api/v1/invitations/{soon['code']}/accept", {})).status_code == 410
     client.cookies.clear()
     assert (await client.get("/api/v1/invitations/NOSUCHCODE")).status_code == 404
-    assert (await client.get("/api/v1/invitations/" + "X" * 33)).status_code == 400
+    assert (await client.get("/api/v1/invitations/" + "X" * 33)).status_code == 404
     alice = await sign_in(client, "alice@example.com")
     assert (await alice.delete(iurl(demo, soon["id"].replace(soon["id"][-4:], "0000")))).status_code == 404
 
@@ -173,3 +178,48 @@ async def test_who_may_invite(client: Any, demo: dict[str, Any]) -> None:
     assert len((await leo.get(iurl(demo))).json()["items"]) == 2
     for bad in ({"expires_in_days": 0}, {"expires_in_days": 366}, {"max_uses": 0}):
         assert (await leo.post(iurl(demo), bad)).status_code == 400, bad
+
+
+async def test_last_use_cannot_be_taken_twice(rt: Runtime, demo: dict[str, Any]) -> None:
+    """Two people accept a one-use invitation at the same moment: the second one's transaction
+    runs while the first is still open, and must not get in once the first commits."""
+    async with rt.db.transaction() as conn:
+        one = await users.create_user(conn, rt.clock, email=new_email(), name="One")
+        two = await users.create_user(conn, rt.clock, email=new_email(), name="Two")
+    async with system_ctx(rt, demo["org_id"]) as ctx:
+        code = (await invitations.create_invitation(ctx, InvitationCreate(max_uses=1))).code
+    first_done, release = asyncio.Event(), asyncio.Event()
+
+    async def first() -> None:
+        async with rt.db.transaction() as conn:
+            await invitations.accept(conn, rt.clock, code, one["id"])
+            first_done.set()
+            await release.wait()
+
+    async def second() -> str:
+        await first_done.wait()
+        try:
+            async with rt.db.transaction() as conn:
+                await invitations.accept(conn, rt.clock, code, two["id"])
+        except Gone:
+            return "gone"
+        return "joined"
+
+    t1, t2 = asyncio.create_task(first()), asyncio.create_task(second())
+    await first_done.wait()
+    await asyncio.sleep(0.3)  # let the second run as far as it can while the first is open
+    release.set()
+    await t1
+    assert await t2 == "gone"
+    async with system_ctx(rt, demo["org_id"], write=False) as ctx:
+        listed = (await invitations.list_invitations(ctx)).items
+    assert [i.uses for i in listed] == [1]
+
+
+async def test_stale_cookie_does_not_block_joining(alice: Api, demo: dict[str, Any], clock: FrozenClock) -> None:
+    inv = await invite(alice, demo)
+    clock.advance(days=3)
+    alice.client.cookies.set("tack_session", "expired-or-made-up")
+    r = await alice.client.post(f"/api/v1/invitations/{inv['code']}/accept",
+                                json={"name": "Shared PC", "email": new_email(), "password": "a-good-password"})
+    assert r.status_code == 200, r.text

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from tack.directory.tables import users
 from tack.runtime import Runtime
-from tests.conftest import Api, new_email, sign_in
+from tests.conftest import Api, new_email
+from tests.directory.conftest import sign_in
 
 
 def murl(demo: dict[str, Any], *parts: str) -> str:

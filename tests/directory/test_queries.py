@@ -318,3 +318,21 @@ async def test_queries_on_random_orgs(rt: Runtime, shape: dict[str, Any]) -> Non
                 want_set = {mem[i] for i in holders if set(shape["people"][i]["depts"]) & subtree}
                 got = await queries.role_members_of(ctx, role_ids[k], within_department_id=dept[d])
                 assert {m.id for m in got} == want_set
+
+
+async def test_deactivated_heads_are_skipped(rt: Runtime, demo: dict[str, Any], alice: Api) -> None:
+    """A deactivated head can act on nothing, so the approval engine must not be sent to them;
+    their head flag is kept for when they come back."""
+    mid, did = demo["members"], demo["departments"]
+    dan = uuid.UUID(mid["dan@example.com"])
+    async with system_ctx(rt, demo["org_id"]) as ctx:
+        await members.deactivate_member(ctx, dan)
+        backend = uuid.UUID(did["Backend"])
+        assert await queries.department_heads(ctx, backend) == []
+        assert ids(await queries.department_heads(ctx, backend, include_ancestors=True)) == [mid["bob@example.com"]]
+        assert ids(await queries.department_heads(ctx, backend, active_only=False)) == [mid["dan@example.com"]]
+    r = await alice.get(f"/api/v1/orgs/{demo['org_id']}/departments/{did['Backend']}/heads")
+    assert r.json()["items"] == []
+    await alice.post(f"/api/v1/orgs/{demo['org_id']}/members/{dan}/reactivate")
+    r = await alice.get(f"/api/v1/orgs/{demo['org_id']}/departments/{did['Backend']}/heads")
+    assert ids(r.json()["items"]) == [mid["dan@example.com"]]

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from tack.core.tables import outbox
 from tack.runtime import Runtime
-from tests.conftest import Api, sign_in
+from tests.conftest import Api
+from tests.directory.conftest import sign_in
 
 
 def rurl(demo: dict[str, Any], *parts: str) -> str:

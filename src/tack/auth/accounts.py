@@ -26,6 +26,12 @@ WINDOW = dt.timedelta(minutes=15)
 RESET_VALID = dt.timedelta(hours=1)
 
 
+def _attempts_key(kind: str, email: str) -> str:
+    """The rate-limit key for attempts on one email: a digest, so any valid email (up to 320
+    characters) fits the key column and no address is stored in the counters table."""
+    return f"{kind}:email:{hashlib.sha256(email.encode()).hexdigest()[:40]}"
+
+
 def check_password_rules(password: str, path: str) -> None:
     if len(password) < MIN_LENGTH:
         raise ValidationFailed.field(path, f"Use at least {MIN_LENGTH} characters.", "min-length")
@@ -39,14 +45,14 @@ async def sign_in(db: Database, clock: Clock, email: str, password: str, *, clie
     The attempt is counted in its own transaction first, so a failed check still counts."""
     email = normalize_email(email)
     async with db.transaction() as conn:
-        await ratelimit.hit(conn, clock, f"signin:email:{email}", limit=limit, window=WINDOW)
+        await ratelimit.hit(conn, clock, _attempts_key("signin", email), limit=limit, window=WINDOW)
         await ratelimit.hit(conn, clock, f"signin:ip:{client_ip}", limit=limit * 5, window=WINDOW)
     async with db.transaction() as conn:
         user = await find_user_by_email(conn, email)
         ok = await verify_password(user["password_hash"] if user else None, password)
         if user is None or not ok:
             raise Unauthorized("The email or password is wrong.")
-        await ratelimit.reset(conn, f"signin:email:{email}")
+        await ratelimit.reset(conn, _attempts_key("signin", email))
         if needs_rehash(user["password_hash"]):
             await conn.execute(users.update().where(users.c.id == user["id"])
                                .values(password_hash=await hash_password(password)))
@@ -72,7 +78,7 @@ async def request_password_reset(conn: AsyncConnection, clock: Clock, email: str
     """Email a one-hour reset link if the account exists. Says nothing either way (no account
     enumeration); limited per address like sign-in."""
     email = normalize_email(email)
-    await ratelimit.hit(conn, clock, f"reset:email:{email}", limit=5, window=WINDOW)
+    await ratelimit.hit(conn, clock, _attempts_key("reset", email), limit=5, window=WINDOW)
     await ratelimit.hit(conn, clock, f"reset:ip:{client_ip}", limit=30, window=WINDOW)
     user = await find_user_by_email(conn, email)
     if user is None:

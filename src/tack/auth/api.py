@@ -16,7 +16,7 @@ from tack.auth.policy import SCOPES
 from tack.core.errors import Conflict, Unauthorized, ValidationFailed
 from tack.directory import invitations, orgs, users
 from tack.directory.models import Email, InvitationPreview, Name, Org, OrgCreate, Phone, TimeZone, Url
-from tack.http.context import org_ctx, resolve_principal, runtime_of, user_conn
+from tack.http.context import check_csrf, org_ctx, runtime_of, user_conn
 
 Req = Request[Any, Any, Any]
 Password = Annotated[str, Meta(min_length=1, max_length=1000)]
@@ -126,8 +126,10 @@ async def sign_out(request: Req) -> Response[None]:
     value = request.cookies.get(sessions.COOKIE)
     if value:
         async with rt.db.transaction() as conn:
-            await resolve_principal(request, conn)  # CSRF-checked like any other unsafe request
-            await sessions.end_session(conn, value)
+            s = await sessions.find_session(conn, rt.clock, value)
+            if s is not None:  # a stale cookie is simply cleared
+                check_csrf(request, s)  # like any other unsafe request
+                await sessions.end_session(conn, value)
     return Response(None, status_code=204, cookies=[Cookie(key=sessions.COOKIE, value="", max_age=0, path="/")])
 
 
@@ -194,8 +196,7 @@ async def preview_invitation(request: Req, code: Annotated[str, Meta(max_length=
 @post("/invitations/{code:str}/accept", status_code=200, summary="Join by invitation (signs up if needed)")
 async def accept_invitation(request: Req, code: Annotated[str, Meta(max_length=32)], data: JoinRequest) -> Response[Me]:
     rt = runtime_of(request)
-    signed_in = bool(request.cookies.get(sessions.COOKIE)) or request.headers.get("authorization")
-    if signed_in:
+    if await _signed_in(request):
         async with user_conn(request) as (p, conn):
             assert p.user_id is not None
             await invitations.accept(conn, rt.clock, code, p.user_id)
@@ -218,6 +219,19 @@ async def accept_invitation(request: Req, code: Annotated[str, Meta(max_length=3
     return await _signed_in_response(request, user["id"])
 
 
+async def _signed_in(request: Req) -> bool:
+    """A token, or a live session. A stale cookie left in a shared browser must not stop a new
+    person from joining: they are simply not signed in."""
+    if request.headers.get("authorization"):
+        return True
+    value = request.cookies.get(sessions.COOKIE)
+    if not value:
+        return False
+    rt = runtime_of(request)
+    async with rt.db.transaction(write=False) as conn:
+        return await sessions.find_session(conn, rt.clock, value) is not None
+
+
 def _required(field: str) -> Any:
     from tack.core.errors import FieldError
 
@@ -226,19 +240,19 @@ def _required(field: str) -> Any:
 
 # -- tokens (organization-scoped) -----------------------------------------------------------
 
-@get("/orgs/{org_id:uuid}/tokens", summary="List API tokens")
+@get("/orgs/{org_id:str}/tokens", summary="List API tokens")
 async def list_tokens(request: Req, org_id: uuid.UUID) -> tokens.TokenList:
     async with org_ctx(request, org_id) as ctx:
         return await tokens.list_tokens(ctx)
 
 
-@post("/orgs/{org_id:uuid}/tokens", summary="Create an API token (the secret is shown once)")
+@post("/orgs/{org_id:str}/tokens", summary="Create an API token (the secret is shown once)")
 async def create_token(request: Req, org_id: uuid.UUID, data: tokens.TokenCreate) -> tokens.TokenCreated:
     async with org_ctx(request, org_id) as ctx:
         return await tokens.create_token(ctx, data)
 
 
-@delete("/orgs/{org_id:uuid}/tokens/{token_id:uuid}", summary="Revoke an API token")
+@delete("/orgs/{org_id:str}/tokens/{token_id:str}", summary="Revoke an API token")
 async def revoke_token(request: Req, org_id: uuid.UUID, token_id: uuid.UUID) -> None:
     async with org_ctx(request, org_id) as ctx:
         await tokens.revoke_token(ctx, token_id)

@@ -25,6 +25,17 @@ SCOPES: dict[str, str] = {
     "audit:read": "Read the audit log",
 }
 
+# A write scope carries its read scope: every command answers with what it wrote, and a
+# program that may change the directory must be able to see what it changes.
+IMPLIED_BY: dict[str, str] = {"org:read": "org:write", "directory:read": "directory:write",
+                              "tokens:read": "tokens:write"}
+
+
+def holds_scope(scopes: Iterable[str], scope: str) -> bool:
+    held = set(scopes)
+    return scope in held or IMPLIED_BY.get(scope) in held
+
+
 # owner, admin, sub_admin, member: a person's role in the organization.
 # service: an organization token (a program acting for the organization, within its scopes).
 EVERYONE = frozenset({"owner", "admin", "sub_admin", "member", "service"})
@@ -71,13 +82,20 @@ def allows(actor: Actor, action: str, *, department_paths: Iterable[str] | None 
     return True
 
 
+def require_above(actor: Actor, target_admin_role: str) -> None:
+    """A sub-admin manages the people of their departments, not an owner or admin who sits in
+    one of them: otherwise they could edit or lock out those who appointed them."""
+    if level(actor) == "sub_admin" and target_admin_role in ("owner", "admin"):
+        raise Forbidden("A sub-admin cannot change an owner or an admin.")
+
+
 def require(actor: Actor, action: str, *, department_paths: Iterable[str] | None = None) -> None:
     """Raise Forbidden unless `actor` may do `action`. `department_paths` are the materialized
     paths of the departments the action touches (for sub-admins' subtree check)."""
     rule = RULES[action]
     if actor.kind == "system":
         return
-    if actor.scopes is not None and rule.scope not in actor.scopes:
+    if actor.scopes is not None and not holds_scope(actor.scopes, rule.scope):
         raise Forbidden(f"This token lacks the scope {rule.scope!r}.", extra={"required_scope": rule.scope})
     lvl = level(actor)
     if lvl not in rule.who:

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from msgspec import Meta
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tack.auth.policy import SCOPES, allows, require
+from tack.auth.policy import SCOPES, allows, holds_scope, require
 from tack.auth.tables import api_tokens
 from tack.core.clock import Clock
 from tack.core.ctx import Ctx
@@ -88,7 +88,7 @@ async def create_token(ctx: Ctx, data: TokenCreate) -> TokenCreated:
     if bad:
         raise ValidationFailed("Some scopes are unknown.", errors=bad)
     scopes = sorted(set(data.scopes))
-    if ctx.actor.scopes is not None and not set(scopes) <= ctx.actor.scopes:
+    if ctx.actor.scopes is not None and not all(holds_scope(ctx.actor.scopes, s) for s in scopes):
         raise ValidationFailed.field("$.scopes", "A token cannot grant scopes it does not hold itself.", "subset")
     if data.kind == "personal" and ctx.actor.member_id is None:
         raise ValidationFailed.field("$.kind", "Only a person can hold a personal token.", "personal")

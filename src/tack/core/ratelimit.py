@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -23,7 +24,7 @@ async def hit(conn: AsyncConnection, clock: Clock, key: str, *, limit: int, wind
             await conn.execute(rate_limits.update().where(rate_limits.c.key == key).values(window_start=now, count=1))
         return
     if row["count"] >= limit:
-        retry = int((row["window_start"] + window - now).total_seconds()) + 1
+        retry = max(1, math.ceil((row["window_start"] + window - now).total_seconds()))
         raise RateLimited(f"Too many attempts; try again in {retry} seconds.", retry_after=retry)
     await conn.execute(rate_limits.update().where(rate_limits.c.key == key).values(count=rate_limits.c.count + 1))
 

@@ -38,6 +38,9 @@ Req = Request[Any, Any, Any]
 Limit = Annotated[int, Parameter(ge=1, le=200, description="Page size")]
 Cursor = Annotated[str | None, Parameter(max_length=500, description="`next_cursor` of the previous page")]
 Level = Annotated[int, Parameter(ge=1, le=20)]
+# Optional and bounded: the bounds must sit on `int | None` itself; on `Level | None` Litestar
+# documents them but does not check them.
+OptionalLevel = Annotated[int | None, Parameter(ge=1, le=20)]
 
 
 class MemberList(MemberPage):
@@ -79,34 +82,34 @@ async def create_department(request: Req, org_id: uuid.UUID, data: DepartmentCre
         return await departments.create_department(ctx, data)
 
 
-@get("/departments/{department_id:uuid}", summary="Read a department")
+@get("/departments/{department_id:str}", summary="Read a department")
 async def get_department(request: Req, org_id: uuid.UUID, department_id: uuid.UUID) -> Department:
     async with org_ctx(request, org_id) as ctx:
         return await departments.get_department(ctx, department_id)
 
 
-@patch("/departments/{department_id:uuid}", summary="Rename, move or reorder a department")
+@patch("/departments/{department_id:str}", summary="Rename, move or reorder a department")
 async def update_department(request: Req, org_id: uuid.UUID, department_id: uuid.UUID,
                             data: DepartmentUpdate) -> Department:
     async with org_ctx(request, org_id) as ctx:
         return await departments.update_department(ctx, department_id, data)
 
 
-@delete("/departments/{department_id:uuid}", summary="Delete an empty department")
+@delete("/departments/{department_id:str}", summary="Delete an empty department")
 async def delete_department(request: Req, org_id: uuid.UUID, department_id: uuid.UUID) -> None:
     async with org_ctx(request, org_id) as ctx:
         await departments.delete_department(ctx, department_id)
 
 
-@put("/departments/{department_id:uuid}/heads", summary="Set the department's heads")
+@put("/departments/{department_id:str}/heads", summary="Set the department's heads")
 async def set_heads(request: Req, org_id: uuid.UUID, department_id: uuid.UUID, data: HeadsSet) -> Department:
     async with org_ctx(request, org_id) as ctx:
         return await departments.set_heads(ctx, department_id, data.member_ids)
 
 
-@get("/departments/{department_id:uuid}/heads", summary="Heads of a department (and of its ancestors)")
+@get("/departments/{department_id:str}/heads", summary="Heads of a department (and of its ancestors)")
 async def department_heads(request: Req, org_id: uuid.UUID, department_id: uuid.UUID,
-                           include_ancestors: bool = False, level: Level | None = None) -> MemberList:
+                           include_ancestors: bool = False, level: OptionalLevel = None) -> MemberList:
     async with org_ctx(request, org_id) as ctx:
         items = await queries.department_heads(ctx, department_id, include_ancestors=include_ancestors, level=level)
         return MemberList(items=items, next_cursor=None)
@@ -131,37 +134,37 @@ async def add_member(request: Req, org_id: uuid.UUID, data: MemberCreate) -> Mem
         return await members.add_member(ctx, data)
 
 
-@get("/members/{member_id:uuid}", summary="Read a member")
+@get("/members/{member_id:str}", summary="Read a member")
 async def get_member(request: Req, org_id: uuid.UUID, member_id: uuid.UUID) -> Member:
     async with org_ctx(request, org_id) as ctx:
         return await members.get_member(ctx, member_id)
 
 
-@patch("/members/{member_id:uuid}", summary="Edit a member: profile, manager, departments")
+@patch("/members/{member_id:str}", summary="Edit a member: profile, manager, departments")
 async def update_member(request: Req, org_id: uuid.UUID, member_id: uuid.UUID, data: MemberUpdate) -> Member:
     async with org_ctx(request, org_id) as ctx:
         return await members.update_member(ctx, member_id, data)
 
 
-@post("/members/{member_id:uuid}/deactivate", status_code=200, summary="Deactivate a member (history is kept)")
+@post("/members/{member_id:str}/deactivate", status_code=200, summary="Deactivate a member (history is kept)")
 async def deactivate_member(request: Req, org_id: uuid.UUID, member_id: uuid.UUID) -> Member:
     async with org_ctx(request, org_id) as ctx:
         return await members.deactivate_member(ctx, member_id)
 
 
-@post("/members/{member_id:uuid}/reactivate", status_code=200, summary="Reactivate a member")
+@post("/members/{member_id:str}/reactivate", status_code=200, summary="Reactivate a member")
 async def reactivate_member(request: Req, org_id: uuid.UUID, member_id: uuid.UUID) -> Member:
     async with org_ctx(request, org_id) as ctx:
         return await members.reactivate_member(ctx, member_id)
 
 
-@put("/members/{member_id:uuid}/admin", summary="Make a member an admin, a sub-admin or neither (owner)")
+@put("/members/{member_id:str}/admin", summary="Make a member an admin, a sub-admin or neither (owner)")
 async def set_admin(request: Req, org_id: uuid.UUID, member_id: uuid.UUID, data: AdminSet) -> Member:
     async with org_ctx(request, org_id) as ctx:
         return await members.set_admin_role(ctx, member_id, data)
 
 
-@get("/members/{member_id:uuid}/manager", summary="The manager N levels up (1 = direct manager)")
+@get("/members/{member_id:str}/manager", summary="The manager N levels up (1 = direct manager)")
 async def manager_at(request: Req, org_id: uuid.UUID, member_id: uuid.UUID, level: Level = 1) -> Member:
     async with org_ctx(request, org_id) as ctx:
         found = await queries.manager_at(ctx, member_id, level)
@@ -172,15 +175,15 @@ async def manager_at(request: Req, org_id: uuid.UUID, member_id: uuid.UUID, leve
         return found
 
 
-@get("/members/{member_id:uuid}/manager-chain", summary="Managers upward, nearest first")
-async def manager_chain(request: Req, org_id: uuid.UUID, member_id: uuid.UUID, max_levels: Level | None = None,
+@get("/members/{member_id:str}/manager-chain", summary="Managers upward, nearest first")
+async def manager_chain(request: Req, org_id: uuid.UUID, member_id: uuid.UUID, max_levels: OptionalLevel = None,
                         until_role_id: uuid.UUID | None = None) -> MemberList:
     async with org_ctx(request, org_id) as ctx:
         items = await queries.manager_chain(ctx, member_id, max_levels=max_levels, until_role_id=until_role_id)
         return MemberList(items=items, next_cursor=None)
 
 
-@get("/members/{member_id:uuid}/departments", summary="The departments a member belongs to")
+@get("/members/{member_id:str}/departments", summary="The departments a member belongs to")
 async def member_departments(request: Req, org_id: uuid.UUID, member_id: uuid.UUID) -> DepartmentList:
     async with org_ctx(request, org_id) as ctx:
         return DepartmentList(items=await queries.member_departments(ctx, member_id))
@@ -200,25 +203,25 @@ async def create_role(request: Req, org_id: uuid.UUID, data: RoleCreate) -> Role
         return await roles.create_role(ctx, data)
 
 
-@get("/roles/{role_id:uuid}", summary="Read a role")
+@get("/roles/{role_id:str}", summary="Read a role")
 async def get_role(request: Req, org_id: uuid.UUID, role_id: uuid.UUID) -> Role:
     async with org_ctx(request, org_id) as ctx:
         return await roles.get_role(ctx, role_id)
 
 
-@patch("/roles/{role_id:uuid}", summary="Rename a role or change its description")
+@patch("/roles/{role_id:str}", summary="Rename a role or change its description")
 async def update_role(request: Req, org_id: uuid.UUID, role_id: uuid.UUID, data: RoleUpdate) -> Role:
     async with org_ctx(request, org_id) as ctx:
         return await roles.update_role(ctx, role_id, data)
 
 
-@delete("/roles/{role_id:uuid}", summary="Delete a role")
+@delete("/roles/{role_id:str}", summary="Delete a role")
 async def delete_role(request: Req, org_id: uuid.UUID, role_id: uuid.UUID) -> None:
     async with org_ctx(request, org_id) as ctx:
         await roles.delete_role(ctx, role_id)
 
 
-@get("/roles/{role_id:uuid}/members", summary="Members of a role, optionally within a department subtree")
+@get("/roles/{role_id:str}/members", summary="Members of a role, optionally within a department subtree")
 async def role_members(request: Req, org_id: uuid.UUID, role_id: uuid.UUID, department_id: uuid.UUID | None = None,
                        include_descendants: bool = True, cursor: Cursor = None, limit: Limit = 50) -> MemberPage:
     async with org_ctx(request, org_id) as ctx:
@@ -226,13 +229,13 @@ async def role_members(request: Req, org_id: uuid.UUID, role_id: uuid.UUID, depa
                                              include_descendants=include_descendants, cursor=cursor, limit=limit)
 
 
-@post("/roles/{role_id:uuid}/members", status_code=204, summary="Give members a role")
+@post("/roles/{role_id:str}/members", status_code=204, summary="Give members a role")
 async def add_role_members(request: Req, org_id: uuid.UUID, role_id: uuid.UUID, data: MemberIds) -> None:
     async with org_ctx(request, org_id) as ctx:
         await roles.add_role_members(ctx, role_id, data.member_ids)
 
 
-@delete("/roles/{role_id:uuid}/members/{member_id:uuid}", summary="Take a role from a member")
+@delete("/roles/{role_id:str}/members/{member_id:str}", summary="Take a role from a member")
 async def remove_role_member(request: Req, org_id: uuid.UUID, role_id: uuid.UUID, member_id: uuid.UUID) -> None:
     async with org_ctx(request, org_id) as ctx:
         await roles.remove_role_member(ctx, role_id, member_id)
@@ -252,14 +255,16 @@ async def create_invitation(request: Req, org_id: uuid.UUID, data: InvitationCre
         return await invitations.create_invitation(ctx, data)
 
 
-@delete("/invitations/{invitation_id:uuid}", summary="Revoke an invitation")
+@delete("/invitations/{invitation_id:str}", summary="Revoke an invitation")
 async def revoke_invitation(request: Req, org_id: uuid.UUID, invitation_id: uuid.UUID) -> None:
     async with org_ctx(request, org_id) as ctx:
         await invitations.revoke_invitation(ctx, invitation_id)
 
 
+# Ids in paths are declared `str` and parsed by the handlers' `uuid.UUID` annotations, so a
+# malformed id is a 400 naming the parameter rather than a routing miss (404).
 router = Router(
-    path="/api/v1/orgs/{org_id:uuid}",
+    path="/api/v1/orgs/{org_id:str}",
     tags=["directory"],
     route_handlers=[
         get_org, update_org, list_audit,

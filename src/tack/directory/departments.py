@@ -14,9 +14,9 @@ from tack.core.errors import Conflict, FieldError, ValidationFailed
 from tack.core.events import emit
 from tack.core.ids import new_id
 from tack.directory import audit
-from tack.directory.lookups import get_department_row, path_of
+from tack.directory.lookups import get_department_row, name_key, path_of
 from tack.directory.models import Department, DepartmentCreate, DepartmentList, DepartmentUpdate
-from tack.directory.tables import department_members, departments, members
+from tack.directory.tables import admin_departments, department_members, departments, invitations, members
 
 
 async def list_departments(ctx: Ctx) -> DepartmentList:
@@ -82,7 +82,10 @@ async def update_department(ctx: Ctx, department_id: uuid.UUID, data: Department
         parent_id = new_parent["id"]
         changes["parent_id"] = {"from": row["parent_id"], "to": parent_id}
     if data.name is not UNSET and data.name.strip() != row["name"]:
-        if parent_id is not None and "parent_id" not in changes:
+        if row["parent_id"] is None:
+            raise ValidationFailed.field("$.name", "The root department is the organization: rename the "
+                                         "organization instead.", "root")
+        if "parent_id" not in changes:
             await _check_sibling_name(ctx, parent_id, data.name.strip(), department_id)
         await ctx.conn.execute(departments.update().where(
             departments.c.org_id == ctx.org_id, departments.c.id == department_id).values(name=data.name.strip()))
@@ -114,10 +117,12 @@ async def delete_department(ctx: Ctx, department_id: uuid.UUID) -> None:
         department_members.c.org_id == ctx.org_id, department_members.c.department_id == department_id).limit(1))).first()
     if member is not None:
         raise Conflict("Move its members to another department first.")
-    from tack.directory.tables import admin_departments
-
     await ctx.conn.execute(admin_departments.delete().where(
         admin_departments.c.org_id == ctx.org_id, admin_departments.c.department_id == department_id))
+    # Invitations into it would lead nowhere: revoke the live ones with it.
+    await ctx.conn.execute(invitations.update().where(
+        invitations.c.org_id == ctx.org_id, invitations.c.department_id == department_id,
+        invitations.c.revoked_at.is_(None)).values(revoked_at=ctx.now()))
     await ctx.conn.execute(departments.delete().where(
         departments.c.org_id == ctx.org_id, departments.c.id == department_id))
     await _renumber(ctx, await _sibling_ids(ctx, row["parent_id"]))
@@ -158,11 +163,10 @@ async def _parent_row(ctx: Ctx, parent_id: uuid.UUID) -> sa.RowMapping:
 
 
 async def _check_sibling_name(ctx: Ctx, parent_id: uuid.UUID, name: str, self_id: uuid.UUID | None) -> None:
-    q = sa.select(departments.c.id).where(departments.c.org_id == ctx.org_id, departments.c.parent_id == parent_id,
-                                          sa.func.lower(departments.c.name) == name.lower())
-    if self_id is not None:
-        q = q.where(departments.c.id != self_id)
-    if (await ctx.conn.execute(q.limit(1))).first() is not None:
+    key = name_key(name)
+    rows = (await ctx.conn.execute(sa.select(departments.c.id, departments.c.name).where(
+        departments.c.org_id == ctx.org_id, departments.c.parent_id == parent_id))).all()
+    if any(did != self_id and name_key(other) == key for did, other in rows):
         raise ValidationFailed.field("$.name", "Another department under the same parent has this name.", "unique")
 
 

@@ -15,10 +15,10 @@ from tack.core.ctx import Actor, Ctx
 from tack.core.errors import Conflict, Gone, NotFound
 from tack.core.ids import new_id
 from tack.directory import audit
-from tack.directory.lookups import department_paths, get_department_row, root_department
+from tack.directory.lookups import department_path, get_department_row, root_department
 from tack.directory.members import insert_member
 from tack.directory.models import Invitation, InvitationCreate, InvitationList, InvitationPreview
-from tack.directory.tables import departments, invitations, members, orgs
+from tack.directory.tables import departments, invitation_codes, invitations, members, orgs
 from tack.directory.users import get_user
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes get read aloud and typed
@@ -42,13 +42,14 @@ async def list_invitations(ctx: Ctx) -> InvitationList:
 
 async def create_invitation(ctx: Ctx, data: InvitationCreate) -> Invitation:
     if data.department_id is not None:
-        paths = list((await department_paths(ctx, [data.department_id], "$.department_id")).values())
+        paths = [await department_path(ctx, data.department_id, "$.department_id")]
     else:
         paths = [(await root_department(ctx))["path"]]
     require(ctx.actor, "invitation.write", department_paths=paths)
     inv_id = new_id()
     code = new_code()
     now = ctx.now()
+    await ctx.conn.execute(invitation_codes.insert().values(code=code, org_id=ctx.org_id, invitation_id=inv_id))
     await ctx.conn.execute(invitations.insert().values(
         org_id=ctx.org_id, id=inv_id, code=code, department_id=data.department_id, created_by=ctx.actor.member_id,
         created_at=now, expires_at=now + dt.timedelta(days=data.expires_in_days), max_uses=data.max_uses, uses=0))
@@ -95,18 +96,30 @@ async def accept(conn: AsyncConnection, clock: Clock, code: str, user_id: uuid.U
         if existing[1] != "active":
             raise Conflict("Your membership of this organization was deactivated; ask an administrator.")
         return row["org_id"]  # already a member: joining again changes nothing
+    # Take the use first, on the condition that one is left: of two people accepting the last use
+    # at once, the second waits on the row and then finds none (the read in `_usable` alone
+    # cannot see an uncommitted use).
+    taken = await conn.execute(invitations.update().where(
+        invitations.c.org_id == row["org_id"], invitations.c.id == row["id"], invitations.c.revoked_at.is_(None),
+        sa.or_(invitations.c.max_uses.is_(None), invitations.c.uses < invitations.c.max_uses),
+    ).values(uses=invitations.c.uses + 1))
+    if taken.rowcount != 1:
+        raise Gone("This invitation has been used up.")
     dept_id = row["department_id"] or (await root_department(ctx))["id"]
     member_id = await insert_member(ctx, user_id=user_id, name=user["name"], phone=user["phone"],
                                     department_ids=[dept_id], admin_role="member")
     ctx.actor = Actor(kind="user", name=user["name"], user_id=user_id, member_id=member_id)
-    await conn.execute(invitations.update().where(
-        invitations.c.org_id == row["org_id"], invitations.c.id == row["id"]).values(uses=invitations.c.uses + 1))
     await audit.record(ctx, "member.joined", "member", member_id, {"invitation_id": row["id"]})
     return row["org_id"]
 
 
 async def _usable(conn: AsyncConnection, clock: Clock, code: str) -> sa.RowMapping:
-    row = (await conn.execute(sa.select(invitations).where(invitations.c.code == code.strip().upper())
+    ref = (await conn.execute(sa.select(invitation_codes).where(
+        invitation_codes.c.code == code.strip().upper()))).mappings().first()
+    if ref is None:
+        raise NotFound("No such invitation.")
+    row = (await conn.execute(sa.select(invitations).where(invitations.c.org_id == ref["org_id"],
+                                                           invitations.c.id == ref["invitation_id"])
                               )).mappings().first()
     if row is None:
         raise NotFound("No such invitation.")

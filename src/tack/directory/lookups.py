@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -88,6 +89,15 @@ async def department_paths(ctx: Ctx, ids: Sequence[uuid.UUID], field: str) -> di
     return found
 
 
+async def department_path(ctx: Ctx, department_id: uuid.UUID, field: str) -> str:
+    """The path of the department a single-valued `field` names; an unknown id is a 422 naming it."""
+    path = (await ctx.conn.execute(sa.select(departments.c.path).where(
+        departments.c.org_id == ctx.org_id, departments.c.id == department_id))).scalar()
+    if path is None:
+        raise ValidationFailed.field(field, "No such department in this organization.", "exists")
+    return str(path)
+
+
 async def member_department_paths(ctx: Ctx, member_id: uuid.UUID) -> list[str]:
     q = (sa.select(departments.c.path)
          .select_from(department_members.join(departments, sa.and_(
@@ -105,6 +115,12 @@ async def root_department(ctx: Ctx) -> sa.RowMapping:
     return row
 
 
-
 def path_of(parent_path: str, department_id: uuid.UUID) -> str:
     return f"{parent_path}{department_id.hex}/"
+
+
+def name_key(name: str) -> str:
+    """What two names are compared by when they must differ ("Sales" = "sales" = "SALES", and
+    "Émile" = "émile"). Compared in Python: SQLite's lower() folds ASCII only, PostgreSQL's
+    depends on the database's locale, and the database's unique constraint is case-sensitive."""
+    return unicodedata.normalize("NFC", name.strip()).casefold()

@@ -7,7 +7,7 @@ import uuid
 import sqlalchemy as sa
 from msgspec import UNSET
 
-from tack.auth.policy import require
+from tack.auth.policy import require, require_above
 from tack.core.ctx import Ctx
 from tack.core.errors import Conflict, FieldError, ValidationFailed
 from tack.core.events import emit
@@ -25,7 +25,8 @@ from tack.directory.lookups import (
     root_department,
 )
 from tack.directory.models import AdminSet, Member, MemberCreate, MemberPage, MemberUpdate
-from tack.directory.tables import admin_departments, department_members, departments, members, role_members, users as users_t
+from tack.directory.tables import admin_departments, department_members, departments, members, role_members
+from tack.directory.tables import users as users_t
 
 
 async def get_member(ctx: Ctx, member_id: uuid.UUID) -> Member:
@@ -121,6 +122,7 @@ async def update_member(ctx: Ctx, member_id: uuid.UUID, data: MemberUpdate) -> M
     row = await get_member_row(ctx, member_id)
     old_paths = await member_department_paths(ctx, member_id)
     require(ctx.actor, "member.write", department_paths=old_paths)
+    require_above(ctx.actor, row["admin_role"])
     values: dict[str, object] = {}
     changes: dict[str, object] = {}
     for field in ("name", "phone", "job_title", "employee_no"):
@@ -160,6 +162,7 @@ async def deactivate_member(ctx: Ctx, member_id: uuid.UUID) -> Member:
     everything they did (records, approvals, audit) keeps pointing at them."""
     row = await get_member_row(ctx, member_id)
     require(ctx.actor, "member.write", department_paths=await member_department_paths(ctx, member_id))
+    require_above(ctx.actor, row["admin_role"])
     if row["admin_role"] == "owner":
         raise Conflict("The owner cannot be deactivated; transfer ownership first.")
     if row["status"] != "inactive":
@@ -176,6 +179,7 @@ async def deactivate_member(ctx: Ctx, member_id: uuid.UUID) -> Member:
 async def reactivate_member(ctx: Ctx, member_id: uuid.UUID) -> Member:
     row = await get_member_row(ctx, member_id)
     require(ctx.actor, "member.write", department_paths=await member_department_paths(ctx, member_id))
+    require_above(ctx.actor, row["admin_role"])
     if row["status"] != "active":
         await ctx.conn.execute(members.update().where(members.c.org_id == ctx.org_id, members.c.id == member_id)
                                .values(status="active", deactivated_at=None))

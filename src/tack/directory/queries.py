@@ -16,7 +16,13 @@ import sqlalchemy as sa
 
 from tack.auth.policy import require
 from tack.core.ctx import Ctx
-from tack.directory.lookups import get_department_row, get_member_row, member_select, members_by_ids, members_from_rows
+from tack.directory.lookups import (
+    get_department_row,
+    get_member_row,
+    member_select,
+    members_by_ids,
+    members_from_rows,
+)
 from tack.directory.models import Department, Member
 from tack.directory.tables import department_members, departments, members, role_members
 
@@ -73,9 +79,10 @@ async def manager_chain(ctx: Ctx, member_id: uuid.UUID, *, max_levels: int | Non
 
 
 async def department_heads(ctx: Ctx, department_id: uuid.UUID, *, include_ancestors: bool = False,
-                           level: int | None = None) -> list[Member]:
+                           level: int | None = None, active_only: bool = True) -> list[Member]:
     """Heads of the department; with `include_ancestors`, then those of each ancestor, nearest
-    first; with `level` (1 = this department, 2 = its parent, ...), only that level's heads."""
+    first; with `level` (1 = this department, 2 = its parent, ...), only that level's heads.
+    Deactivated heads are left out unless `active_only` is off: they can act on nothing."""
     require(ctx.actor, "directory.read")
     dept = await get_department_row(ctx, department_id)
     chain = [uuid.UUID(hex=h) for h in dept["path"].strip("/").split("/")][::-1]  # self, parent, ...
@@ -90,7 +97,8 @@ async def department_heads(ctx: Ctx, department_id: uuid.UUID, *, include_ancest
         dm.c.org_id == ctx.org_id, dm.c.is_head.is_(True), dm.c.department_id.in_(chain)))).all()
     rank = {d: i for i, d in enumerate(chain)}
     ordered = [m for _d, m in sorted(rows, key=lambda r: (rank[r[0]], r[1]))]
-    return await members_by_ids(ctx, list(dict.fromkeys(ordered)))
+    found = await members_by_ids(ctx, list(dict.fromkeys(ordered)))
+    return [m for m in found if m.status == "active"] if active_only else found
 
 
 async def role_members_of(ctx: Ctx, role_id: uuid.UUID, *, within_department_id: uuid.UUID | None = None,
@@ -116,7 +124,7 @@ async def role_members_of(ctx: Ctx, role_id: uuid.UUID, *, within_department_id:
 async def member_departments(ctx: Ctx, member_id: uuid.UUID) -> list[Department]:
     require(ctx.actor, "directory.read")
     await get_member_row(ctx, member_id)
-    from tack.directory.departments import _heads_and_counts, _department
+    from tack.directory.departments import _department, _heads_and_counts
 
     dm = department_members
     rows = (await ctx.conn.execute(sa.select(departments).join(dm, sa.and_(

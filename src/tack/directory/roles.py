@@ -14,6 +14,7 @@ from tack.core.events import emit
 from tack.core.ids import new_id
 from tack.core.pagination import DEFAULT_LIMIT
 from tack.directory import audit
+from tack.directory.lookups import name_key
 from tack.directory.members import list_members
 from tack.directory.models import MemberPage, Role, RoleCreate, RoleList, RoleUpdate
 from tack.directory.tables import members, role_members, roles
@@ -120,8 +121,7 @@ async def list_role_members(ctx: Ctx, role_id: uuid.UUID, *, department_id: uuid
 
 
 async def _check_name(ctx: Ctx, name: str, self_id: uuid.UUID | None) -> None:
-    q = sa.select(roles.c.id).where(roles.c.org_id == ctx.org_id, sa.func.lower(roles.c.name) == name.lower())
-    if self_id is not None:
-        q = q.where(roles.c.id != self_id)
-    if (await ctx.conn.execute(q.limit(1))).first() is not None:
+    key = name_key(name)
+    rows = (await ctx.conn.execute(sa.select(roles.c.id, roles.c.name).where(roles.c.org_id == ctx.org_id))).all()
+    if any(rid != self_id and name_key(other) == key for rid, other in rows):
         raise ValidationFailed.field("$.name", "Another role has this name.", "unique")

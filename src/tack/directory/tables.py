@@ -131,7 +131,7 @@ invitations = sa.Table(
     metadata,
     sa.Column("org_id", Id(), sa.ForeignKey("orgs.id"), primary_key=True),
     sa.Column("id", Id(), primary_key=True),
-    sa.Column("code", sa.String(32), nullable=False, unique=True),
+    sa.Column("code", sa.String(32), nullable=False),
     sa.Column("department_id", Id(), nullable=True),
     sa.Column("created_by", Id(), nullable=True),
     sa.Column("created_at", UTCDateTime(), nullable=False),
@@ -139,6 +139,17 @@ invitations = sa.Table(
     sa.Column("max_uses", sa.Integer, nullable=True),
     sa.Column("uses", sa.Integer, nullable=False, default=0),
     sa.Column("revoked_at", UTCDateTime(), nullable=True),
+    sa.UniqueConstraint("org_id", "code"),
+)
+
+# The global lookup from an invitation code (all a link or a typed code carries) to its
+# organization: a small reference table, like `users`, so `invitations` stays tenant-keyed.
+invitation_codes = sa.Table(
+    "invitation_codes",
+    metadata,
+    sa.Column("code", sa.String(32), primary_key=True),
+    sa.Column("org_id", Id(), nullable=False),
+    sa.Column("invitation_id", Id(), nullable=False),
 )
 
 # Administrative changes, readable by owners. Append-only.

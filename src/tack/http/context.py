@@ -52,6 +52,16 @@ def bearer(request: Request[Any, Any, Any]) -> str | None:
     return None
 
 
+def check_csrf(request: Request[Any, Any, Any], session: sa.RowMapping) -> None:
+    """Unsafe requests made with the session cookie must echo the session's CSRF token.
+    Compared as bytes: a header may carry any octets, and `compare_digest` refuses non-ASCII str."""
+    if request.method in SAFE_METHODS:
+        return
+    sent = request.headers.get("x-csrf-token", "").encode("utf-8", "surrogateescape")
+    if not hmac.compare_digest(sent, session["csrf_token"].encode()):
+        raise Forbidden("The CSRF token is missing or wrong; reload the page.")
+
+
 async def resolve_principal(request: Request[Any, Any, Any], conn: AsyncConnection) -> Principal:
     rt = runtime_of(request)
     raw = bearer(request)
@@ -64,10 +74,7 @@ async def resolve_principal(request: Request[Any, Any, Any], conn: AsyncConnecti
     if value:
         s = await find_session(conn, rt.clock, value)
         if s is not None:
-            if request.method not in SAFE_METHODS:
-                sent = request.headers.get("x-csrf-token", "")
-                if not hmac.compare_digest(sent, s["csrf_token"]):
-                    raise Forbidden("The CSRF token is missing or wrong; reload the page.")
+            check_csrf(request, s)
             return Principal(user_id=s["user_id"], session_value=value, csrf_token=s["csrf_token"])
     raise Unauthorized("Sign in or send an API token.")
 

@@ -2,22 +2,26 @@
 doing the work twice (a lost network reply must not create two members).
 
 Keys are scoped to the caller's credential (a hash of the token or session cookie) and kept
-24 hours. The same key with a different request is refused; a second request arriving while
-the first is still running gets 409.
+24 hours. The same key with a different request (path, query or body) is refused; a second
+request arriving while the first is still running gets 409. Only requests that did their work
+(2xx/3xx) are remembered: a refused one changed nothing, so the client may fix it and retry
+with the same key. A request without a credential has no one to scope its key to, so its key
+is checked for shape and otherwise ignored (two strangers must never share answers).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from typing import Any
+
+import msgspec
 
 import sqlalchemy as sa
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from tack.core.db import insert_ignore
-from tack.core.errors import PROBLEM_BASE
+from tack.core.errors import BadRequest, FieldError, Problem
 from tack.core.tables import idempotency_keys
 
 HEADER = b"idempotency-key"
@@ -25,9 +29,25 @@ KEEP = dt.timedelta(hours=24)
 MAX_KEY = 200
 
 
-def _problem(status: int, slug: str, title: str, detail: str) -> tuple[int, bytes]:
-    return status, json.dumps({"type": PROBLEM_BASE + slug, "title": title, "status": status,
-                               "detail": detail}).encode()
+class KeyReused(Problem):
+    status, slug, title = 422, "idempotency-key-reused", "Idempotency-Key reused"
+
+
+class KeyInProgress(Problem):
+    status, slug, title = 409, "idempotency-in-progress", "Request in progress"
+
+
+async def _send_problem(send: Send, scope: Scope, problem: Problem) -> None:
+    body = msgspec.json.encode(problem.to_dict(instance=scope["path"]))
+    await _send_raw(send, problem.status, body, "application/problem+json")
+
+
+def _bad_key(key: str) -> Problem | None:
+    if key and len(key) <= MAX_KEY:
+        return None
+    rule = "min-length" if not key else "max-length"
+    return BadRequest(f"Idempotency-Key must be 1 to {MAX_KEY} characters.", errors=[
+        FieldError(path="Idempotency-Key", message=f"must be 1 to {MAX_KEY} characters", rule=rule)])
 
 
 async def _send_raw(send: Send, status: int, body: bytes, content_type: str, replay: bool = False) -> None:
@@ -49,13 +69,14 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         key = key_raw.decode("latin-1").strip()
-        if not key or len(key) > MAX_KEY:
-            status, body = _problem(400, "bad-request", "The request is malformed",
-                                    f"Idempotency-Key must be 1 to {MAX_KEY} characters.")
-            await _send_raw(send, status, body, "application/problem+json")
+        if (bad := _bad_key(key)) is not None:
+            await _send_problem(send, scope, bad)
             return
         credential = headers.get(b"authorization") or _cookie(headers.get(b"cookie", b""))
-        principal = hashlib.sha256(credential or b"anonymous").hexdigest()[:64]
+        if not credential:
+            await app(scope, receive, send)
+            return
+        principal = hashlib.sha256(credential).hexdigest()[:64]
 
         chunks: list[bytes] = []
         more = True
@@ -64,7 +85,8 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
             chunks.append(msg.get("body", b""))
             more = msg.get("more_body", False)
         body_in = b"".join(chunks)
-        fingerprint = hashlib.sha256(scope["path"].encode() + b"\n" + body_in).hexdigest()
+        fingerprint = hashlib.sha256(b"\n".join((scope["path"].encode(), scope.get("query_string", b""),
+                                                  body_in))).hexdigest()
 
         rt = scope["app"].state["runtime"]
         db, clock = rt.db, rt.clock
@@ -81,13 +103,10 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
                     idempotency_keys.c.principal == principal, idempotency_keys.c.key == key))).mappings().first()
         if existing is not None:
             if existing["fingerprint"] != fingerprint:
-                status, body = _problem(422, "idempotency-key-reused", "Idempotency-Key reused",
-                                        "This Idempotency-Key was used with a different request.")
-                await _send_raw(send, status, body, "application/problem+json")
+                await _send_problem(send, scope, KeyReused("This Idempotency-Key was used with a different request."))
             elif existing["status"] == 0:
-                status, body = _problem(409, "idempotency-in-progress", "Request in progress",
-                                        "A request with this Idempotency-Key is still being processed.")
-                await _send_raw(send, status, body, "application/problem+json")
+                await _send_problem(send, scope, KeyInProgress(
+                    "A request with this Idempotency-Key is still being processed."))
             else:
                 await _send_raw(send, existing["status"], existing["body"],
                                 existing["content_type"] or "application/json", replay=True)
@@ -112,14 +131,17 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
                 captured["body"].append(message.get("body", b""))
             await send(message)
 
+        # Ask for an uncompressed answer: the stored body is replayed as is, to a client that
+        # may not accept the encoding the first one did (and no content-encoding is stored).
+        scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"]}
         try:
             await app(scope, replay_receive, capture_send)
         finally:
             status = captured["status"]
             async with db.transaction() as conn:
                 where = (idempotency_keys.c.principal == principal, idempotency_keys.c.key == key)
-                if status >= 500 or status in (401, 409, 429):
-                    # Not a final answer: let the client retry with the same key.
+                if status >= 400:
+                    # Refused (or failed): nothing was done, so the key may be used again.
                     await conn.execute(idempotency_keys.delete().where(*where))
                 else:
                     ctype = next((v.decode() for k, v in captured["headers"] if k.lower() == b"content-type"), None)

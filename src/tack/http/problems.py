@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import ast
 import logging
 import re
 from typing import Any
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    SerializationException,
+    ValidationException,
+)
+from sqlalchemy.exc import IntegrityError
 
-from tack.core.errors import PROBLEM_BASE, BadRequest, FieldError, Problem
+from tack.core.errors import PROBLEM_BASE, BadRequest, Conflict, FieldError, Problem
 
 log = logging.getLogger("tack.http")
 
@@ -27,10 +34,16 @@ def on_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
 
 
 _AT = re.compile(r" - at `([^`]*)`$")
-_RULES = (("of length >=", "min-length"), ("of length <=", "max-length"), ("Expected `", "type"), ("Object missing required field", "required"),
-          ("Object contains unknown field", "unknown-field"), (">=", "minimum"), ("<=", "maximum"),
-          ("match regex", "pattern"), ("Invalid enum value", "enum"), ("Invalid UUID", "uuid"),
-          ("Invalid RFC3339", "datetime"), ("Missing required", "required"), ("unique", "unique"))
+_NAMED = re.compile(r"`([^`]+)`")
+_REGEX = re.compile(r"matching regex (.+)$")
+# Most specific first: "Expected `int` >= 1" broke a minimum, not the type.
+_RULES = (("of length >=", "min-length"), ("of length <=", "max-length"), ("matching regex", "pattern"),
+          (">=", "minimum"), ("<=", "maximum"), ("Object missing required field", "required"),
+          ("Object contains unknown field", "unknown-field"), ("Invalid enum value", "enum"),
+          ("Invalid UUID", "uuid"), ("Invalid RFC3339", "datetime"), ("Missing required", "required"),
+          ("Expected `", "type"), ("unique", "unique"))
+# Patterns whose meaning has a better name than "pattern" (see tack.directory.models).
+_PATTERN_RULES = {r"\S": ("not-blank", "must not be blank")}
 
 
 def _rule_of(message: str) -> str:
@@ -40,28 +53,38 @@ def _rule_of(message: str) -> str:
     return "invalid"
 
 
+def _field_error(item: dict[str, Any]) -> FieldError:
+    """One of Litestar's validation items as a FieldError whose path names the field itself."""
+    message = str(item.get("message", "invalid"))
+    source, key = item.get("source"), item.get("key")
+    m = _AT.search(message)
+    if m:
+        path, message = m.group(1), message[: m.start()]
+    elif source == "body" or key is None:
+        # Litestar names body fields without the `$.`, and the body itself `data`.
+        path = "$" if key in (None, "data") else f"$.{key}"
+    else:
+        path = str(key)  # a query, path, header or cookie parameter
+    if source == "body" and key == "data" and message == "'data'":
+        return FieldError(path="$", message="A JSON body is required.", rule="required")  # no body at all
+    rule = _rule_of(message)
+    if rule in ("required", "unknown-field") and path.startswith("$"):
+        named = _NAMED.search(message)
+        if named:
+            path = f"{path}.{named.group(1)}"
+    elif rule == "pattern" and (rm := _REGEX.search(message)):
+        try:
+            rule, message = _PATTERN_RULES[ast.literal_eval(rm.group(1))]
+        except (KeyError, ValueError, SyntaxError):
+            pass
+    return FieldError(path=path, message=message, rule=rule)
+
+
 def on_validation(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Litestar's own request validation (body, query, path, headers) as a problem with paths."""
     assert isinstance(exc, ValidationException)
-    errors: list[FieldError] = []
-    for item in exc.extra if isinstance(exc.extra, list) else []:
-        if not isinstance(item, dict):
-            continue
-        message = str(item.get("message", "invalid"))
-        source = item.get("source")
-        key = item.get("key")
-        m = _AT.search(message)
-        if m:
-            path, message = m.group(1), message[: m.start()]
-        elif source in ("query", "path", "header", "cookie") and key:
-            path = str(key)
-        else:
-            path = f"$.{key}" if key else "$"
-        if "Object missing required field" in message:
-            fm = re.search(r"`([^`]+)`", message)
-            if fm:
-                path = f"{path}.{fm.group(1)}" if path != "$" else f"$.{fm.group(1)}"
-        errors.append(FieldError(path=path, message=message, rule=_rule_of(message)))
+    errors = [_field_error(item) for item in (exc.extra if isinstance(exc.extra, list) else [])
+              if isinstance(item, dict)]
     detail = exc.detail if exc.detail and not exc.detail.startswith("Validation failed") else None
     problem = BadRequest(detail or "The request does not match the API's schema.", errors=errors)
     return problem_response(problem, request)
@@ -69,6 +92,10 @@ def on_validation(request: Request[Any, Any, Any], exc: Exception) -> Response[A
 
 def on_http(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, HTTPException)
+    if isinstance(exc.__cause__, SerializationException):
+        # The body is not JSON at all (Litestar wraps the decoder's error in a 400).
+        return problem_response(BadRequest("The body is not valid JSON.", errors=[
+            FieldError(path="$", message=str(exc.__cause__), rule="json")]), request)
     status = exc.status_code
     slug = {401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
             413: "too-large", 415: "unsupported-media-type"}.get(status, "http-error")
@@ -87,8 +114,17 @@ def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[A
     return Response(content=body, status_code=500, media_type=PROBLEM_JSON)
 
 
+def on_integrity(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A constraint the database enforced: the services check every rule first, so this is two
+    requests racing for the same unique value (say, one email added twice at once). The loser's
+    transaction rolled back whole; it may retry and will then get the service's own answer."""
+    log.info("constraint violation on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(Conflict("A concurrent change took this value first; retry the request."), request)
+
+
 HANDLERS: dict[Any, Any] = {
     Problem: on_problem,
+    IntegrityError: on_integrity,
     ValidationException: on_validation,
     HTTPException: on_http,
     Exception: on_unexpected,
