@@ -1,5 +1,6 @@
 """Scale-out proof: two `tack serve` processes on one PostgreSQL database with a Redis (then a
-NATS) bus. An event committed through server A reaches the consumer in server B, once."""
+NATS) bus. An event committed through server A reaches the consumer in server B, once. And the
+same with B a `tack worker` (consumers and jobs, no HTTP) beside an API-only server."""
 
 from __future__ import annotations
 
@@ -72,12 +73,33 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) ->
     raise AssertionError(f"{url} did not become ready")
 
 
-@pytest.mark.parametrize("bus_url", [
-    pytest.param("redis://127.0.0.1:6379/14", marks=pytest.mark.skipif(not _up(6379), reason="no Redis")),
-    pytest.param("nats://127.0.0.1:4222", marks=pytest.mark.skipif(not _up(4222), reason="no NATS")),
+def _wait_worker(proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """`tack worker` serves no HTTP: it says so on stdout once its consumers are subscribed."""
+    assert proc.stdout is not None
+    os.set_blocking(proc.stdout.fileno(), False)
+    seen = b""
+    end = time.time() + timeout
+    while time.time() < end:
+        if proc.poll() is not None:
+            raise AssertionError(f"worker exited: {seen.decode()}")
+        seen += proc.stdout.read() or b""
+        if b"tack worker running" in seen:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"worker did not start: {seen.decode()}")
+
+
+REDIS = pytest.param("redis://127.0.0.1:6379/14", marks=pytest.mark.skipif(not _up(6379), reason="no Redis"))
+NATS = pytest.param("nats://127.0.0.1:4222", marks=pytest.mark.skipif(not _up(4222), reason="no NATS"))
+
+
+@pytest.mark.parametrize(("bus_url", "b_kind"), [
+    pytest.param(*REDIS.values, "serve", marks=REDIS.marks, id="redis-serve"),
+    pytest.param(*NATS.values, "serve", marks=NATS.marks, id="nats-serve"),
+    pytest.param(*REDIS.values, "worker", marks=REDIS.marks, id="redis-worker"),
 ])
 def test_event_committed_in_one_server_is_consumed_in_the_other_once(
-        bus_url: str, pg_database: str, tmp_path: Path) -> None:
+        bus_url: str, b_kind: str, pg_database: str, tmp_path: Path) -> None:
     py = sys.executable
     env_a = _env(pg_database, bus_url, tmp_path, background=False)  # serves and relays only
     env_b = _env(pg_database, bus_url, tmp_path, background=True)   # also runs consumers and jobs
@@ -86,13 +108,17 @@ def test_event_committed_in_one_server_is_consumed_in_the_other_once(
                     "--name", "Owner", "--password", "scale-password"], env=env_a, check=True, cwd=ROOT,
                    capture_output=True)
     port_a, port_b = _free_port(), _free_port()
-    procs = [subprocess.Popen([py, "-m", "tack", "serve", "--port", str(port), "--host", "127.0.0.1"], env=env,
-                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-             for port, env in ((port_a, env_a), (port_b, env_b))]
+    b_cmd = ["serve", "--port", str(port_b), "--host", "127.0.0.1"] if b_kind == "serve" else ["worker"]
+    procs = [subprocess.Popen([py, "-m", "tack", *cmd], env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+             for cmd, env in ((["serve", "--port", str(port_a), "--host", "127.0.0.1"], env_a), (b_cmd, env_b))]
     a_url, b_url = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
     try:
         _wait_ready(a_url, procs[0])
-        _wait_ready(b_url, procs[1])
+        if b_kind == "serve":
+            _wait_ready(b_url, procs[1])
+        else:
+            _wait_worker(procs[1])
         time.sleep(0.5)  # B's consumer group exists before the event is published
         with httpx.Client(base_url=a_url) as a:
             me = a.post("/api/v1/auth/sign-in", json={"email": "owner@scale.example",
@@ -122,7 +148,7 @@ def test_event_committed_in_one_server_is_consumed_in_the_other_once(
         engine.dispose()
         assert len(seen) == 1, f"consumed exactly once, got {seen}"
         assert seen[0][0] == str(event_id)
-        assert seen[0][1]["pid"] == procs[1].pid, "handled by server B, the one with consumers"
+        assert seen[0][1]["pid"] == procs[1].pid, "handled by process B, the one with consumers"
         assert seen[0][1]["pid"] != procs[0].pid
     finally:
         for p in procs:
