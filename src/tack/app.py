@@ -21,6 +21,7 @@ from tack.config import Settings
 from tack.core.clock import SYSTEM_CLOCK, Clock
 from tack.directory.api import router as directory_router
 from tack.http.idempotency import idempotency_middleware
+from tack.http.openapi import document_responses
 from tack.http.problems import HANDLERS
 from tack.http.static import default_web_dir, spa
 from tack.http.text import reject_nul_characters
@@ -83,7 +84,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK,
         security=[{"token": []}, {"session": []}],
         use_handler_docstrings=True,
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[healthz, readyz, auth_router, directory_router, spa],
         exception_handlers=HANDLERS,
         before_request=reject_nul_characters,
@@ -95,3 +96,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK,
         request_max_body_size=10 * 1024 * 1024,
         debug=False,
     )
+    document_responses(app.openapi_schema)  # built once here; served from this object afterwards
+    return app

@@ -40,6 +40,15 @@ async def test_document_is_openapi_3_1(client: AsyncTestClient[Any]) -> None:
         for p in op.get("parameters", []):
             if p["in"] == "path" and p["name"].endswith("_id"):
                 assert p["schema"] == {"type": "string", "format": "uuid"}, (method, path, p)
+        # errors are documented as what they are: problem+json with per-field errors
+        errors = {code: r for code, r in op["responses"].items() if code == "default" or code[0] in "45"}
+        assert list(errors) == ["default"], (method, path, list(errors))
+        assert errors["default"]["content"] == {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}, (method, path)
+    problem = doc["components"]["schemas"]["Problem"]
+    assert set(problem["required"]) == {"type", "title", "status"}
+    assert problem["properties"]["errors"]["items"] == {"$ref": "#/components/schemas/FieldError"}
+    assert set(doc["components"]["schemas"]["FieldError"]["required"]) == {"path", "message", "rule"}
     ids = [op["operationId"] for _m, _p, op in ops]
     assert len(ids) == len(set(ids)), "operationIds are unique"
 
@@ -52,7 +61,7 @@ async def test_org_scoped_paths_live_under_the_org(client: AsyncTestClient[Any])
     assert len(scoped) >= 30
     for method, path in scoped:
         assert path == ORG_SCOPED or path.startswith(ORG_SCOPED + "/"), (method, path)
-    for method, path, op in operations(doc):
+    for method, path, _op in operations(doc):
         object_ids = [n for n in re.findall(r"{(\w+)}", path) if n != "org_id"]
         if object_ids and path.startswith("/api/v1/orgs"):
             assert path.startswith(ORG_SCOPED + "/"), f"{method} {path}: an org's objects sit under its id"

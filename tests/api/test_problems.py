@@ -215,3 +215,22 @@ async def test_names_are_unique_ignoring_case_beyond_ascii(alice: Api, demo: dic
         r = await alice.post(f"/api/v1/orgs/{org}/departments", {"name": name, "parent_id": root})
         assert r.status_code == 422 and r.json()["errors"][0]["rule"] == "unique", r.text
     assert await count_rows(rt) == counts
+
+
+async def test_nul_characters_are_refused_whatever_the_content_type(alice: Api, demo: dict[str, Any],
+                                                                   rt: Runtime) -> None:
+    """PostgreSQL cannot store U+0000: it is refused at the edge for every body (the body is read
+    as JSON whatever Content-Type claims), nested values and keys included (this was a 500)."""
+    org = demo["org_id"]
+    counts = await count_rows(rt)
+    for ctype in ("application/json", "text/plain", "application/octet-stream", None):
+        headers = {"X-CSRF-Token": alice.csrf, **({"Content-Type": ctype} if ctype else {})}
+        r = await alice.client.post(f"/api/v1/orgs/{org}/roles", content=b'{"name": "a\\u0000b"}', headers=headers)
+        assert r.status_code == 400 and r.headers["content-type"].startswith(PROBLEM), (ctype, r.text)
+        assert r.json()["errors"] == [{"path": "$.name", "message": "must not contain the NUL character (U+0000)",
+                                       "rule": "no-nul"}]
+    r = await alice.post(f"/api/v1/orgs/{org}/members", {"name": "N", "email": new_email(),
+                                                         "department_ids": ["x\u0000"], "a\u0000": 1})
+    assert r.status_code == 400
+    assert [e["path"] for e in r.json()["errors"]] == ["$.department_ids[0]", "$.a\ufffd"], r.text
+    assert await count_rows(rt) == counts

@@ -1,5 +1,6 @@
 """Property-based API testing with schemathesis: every operation in our OpenAPI document is fed
-generated valid and invalid requests, and no answer may be a 5xx. Errors must be problem+json.
+generated valid and invalid requests, and no answer may be a 5xx. Errors must be problem+json,
+and every answer must match what the document says (status, content type, body schema).
 
 The app runs in schemathesis' own event-loop thread (its ASGI transport), with an organization
 token of the demo organization that holds every scope (and, for /me and the like, the owner's
@@ -28,6 +29,11 @@ import sqlalchemy as sa
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.python import asgi
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tack.app import create_app
 from tack.config import Settings
@@ -159,10 +165,16 @@ def problem_json_on_errors(ctx: Any, response: Any, case: Any) -> bool | None:
     return None
 
 
+# No 5xx, above all. And the document tells the truth: every answer has a documented status and
+# content type, and its body matches the documented schema (errors included: see tack.http.openapi).
+CHECKS = [not_a_server_error, problem_json_on_errors, status_code_conformance, content_type_conformance,
+          response_schema_conformance]
+
+
 @schema.parametrize()
 @hypothesis.settings(max_examples=MAX_EXAMPLES, deadline=None,
                      suppress_health_check=list(hypothesis.HealthCheck))
 def test_no_server_errors(case: Any, target: Target) -> None:
     _aim(case, target)
     response = case.call(app=target.app, headers={"Authorization": f"Bearer {target.token_for(case)}"})
-    case.validate_response(response, checks=[not_a_server_error, problem_json_on_errors])
+    case.validate_response(response, checks=CHECKS)

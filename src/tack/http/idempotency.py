@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any
+from typing import Any, cast
 
 import msgspec
-
 import sqlalchemy as sa
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -133,7 +132,8 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
 
         # Ask for an uncompressed answer: the stored body is replayed as is, to a client that
         # may not accept the encoding the first one did (and no content-encoding is stored).
-        scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"]}
+        scope = cast(Scope, {**scope, "headers": [(k, v) for k, v in scope["headers"]
+                                                  if k.lower() != b"accept-encoding"]})
         try:
             await app(scope, replay_receive, capture_send)
         finally:

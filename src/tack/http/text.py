@@ -19,7 +19,8 @@ SHOWN_AS = "\ufffd"  # how a NUL inside a key or parameter name is shown in `err
 _RULE = "no-nul"
 _MESSAGE = "must not contain the NUL character (U+0000)"
 # In JSON a NUL can only arrive escaped (raw control characters are malformed JSON), so a body
-# without this byte sequence needs no decoding here.
+# without this byte sequence needs no decoding here. Every body is looked at, whatever its
+# Content-Type says: Litestar decodes a handler's JSON `data` whatever the header claims.
 _ESCAPED_NUL = b"\\u0000"
 
 
