@@ -69,3 +69,12 @@ async def test_deactivate_keeps_history(alice: Api, demo: dict[str, Any]) -> Non
     r = await alice.get(f"/api/v1/orgs/{org}/audit")
     assert r.json()["items"][0]["action"] == "member.deactivated"
     assert r.json()["items"][0]["actor_name"] == "Alice Chen"
+
+
+async def test_search_ignores_case_beyond_ascii(alice: Api, demo: dict[str, Any]) -> None:
+    org = demo["org_id"]
+    r = await alice.post(f"/api/v1/orgs/{org}/members", {"name": "Élodie Ørsted", "email": new_email()})
+    assert r.status_code == 201, r.text
+    for q in ("élodie", "ÉLODIE", "ørsted"):
+        r = await alice.get(f"/api/v1/orgs/{org}/members", params={"q": q})
+        assert [m["name"] for m in r.json()["items"]] == ["Élodie Ørsted"], q

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar import Request, Response, Router, delete, get, patch, post
 from litestar.datastructures import Cookie
+from litestar.params import Parameter
 from msgspec import UNSET, Meta, UnsetType
 
 from tack.auth import accounts, sessions, tokens
@@ -187,14 +188,14 @@ async def list_scopes() -> ScopeList:
 
 
 @get("/invitations/{code:str}", summary="What an invitation leads to (no sign-in needed)")
-async def preview_invitation(request: Req, code: Annotated[str, Meta(max_length=32)]) -> InvitationPreview:
+async def preview_invitation(request: Req, code: Annotated[str, Parameter(max_length=32, description="The invitation code")]) -> InvitationPreview:
     rt = runtime_of(request)
     async with rt.db.transaction(write=False) as conn:
         return await invitations.preview(conn, rt.clock, code)
 
 
 @post("/invitations/{code:str}/accept", status_code=200, summary="Join by invitation (signs up if needed)")
-async def accept_invitation(request: Req, code: Annotated[str, Meta(max_length=32)], data: JoinRequest) -> Response[Me]:
+async def accept_invitation(request: Req, code: Annotated[str, Parameter(max_length=32, description="The invitation code")], data: JoinRequest) -> Response[Me]:
     rt = runtime_of(request)
     if await _signed_in(request):
         async with user_conn(request) as (p, conn):
