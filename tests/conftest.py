@@ -6,6 +6,7 @@ and dropped at the end, so runs never collide. SQLite: a migrated template file 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 import shutil
@@ -22,7 +23,7 @@ from litestar.testing import AsyncTestClient
 from tack.app import create_app
 from tack.cli import run_migrations
 from tack.config import Settings
-from tack.core.clock import FrozenClock
+from tack.core.clock import SYSTEM_CLOCK, Clock, FrozenClock
 from tack.core.db import metadata
 from tack.models import load_all_tables
 from tack.runtime import Runtime
@@ -32,14 +33,17 @@ load_all_tables()
 PG_ADMIN_URL = os.environ.get("TACK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
-def pg_available() -> bool:
-    if os.environ.get("TACK_TEST_PG_URL"):
-        return True
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    """A local service (PostgreSQL, Redis, NATS) answers on this port."""
     try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+        with socket.create_connection((host, port), timeout=1):
             return True
     except OSError:
         return False
+
+
+def pg_available() -> bool:
+    return bool(os.environ.get("TACK_TEST_PG_URL")) or port_open(5432)
 
 
 BACKENDS = ["sqlite"] + (["postgresql"] if pg_available() and os.environ.get("TACK_TEST_SKIP_PG") != "1" else [])
@@ -88,14 +92,21 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock()
+def clock() -> Clock:
+    """The runtime's clock: the real one here; test folders that move time override this
+    fixture with `frozen_now()`."""
+    return SYSTEM_CLOCK
+
+
+def frozen_now() -> FrozenClock:
+    """A clock stopped at the current second, moved only by the test."""
+    return FrozenClock(dt.datetime.now(dt.UTC).replace(microsecond=0))
 
 
 @pytest.fixture
-async def rt(settings: Settings) -> AsyncIterator[Runtime]:
-    """A runtime with the real clock; background loops off (tests drive jobs explicitly)."""
-    runtime = Runtime.create(settings)
+async def rt(settings: Settings, clock: Clock) -> AsyncIterator[Runtime]:
+    """A runtime on the `clock` fixture; background loops off (tests drive jobs explicitly)."""
+    runtime = Runtime.create(settings, clock)
     await runtime.bus.start()
     yield runtime
     await runtime.stop()

@@ -3,7 +3,6 @@ windows can be made to expire by moving time instead of waiting."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,23 +10,15 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from tack.app import create_app
-from tack.config import Settings
 from tack.core.clock import FrozenClock
 from tack.runtime import Runtime
+from tests.conftest import frozen_now
 from tests.directory.conftest import demo, demo_rows  # noqa: F401 - the fast demo org, shared
 
 
 @pytest.fixture
 def clock() -> FrozenClock:
-    return FrozenClock(dt.datetime.now(dt.UTC).replace(microsecond=0))
-
-
-@pytest.fixture
-async def rt(settings: Settings, clock: FrozenClock) -> AsyncIterator[Runtime]:
-    runtime = Runtime.create(settings, clock)
-    await runtime.bus.start()
-    yield runtime
-    await runtime.stop()
+    return frozen_now()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-import socket
 import uuid
 from collections.abc import Callable
 
@@ -14,21 +13,13 @@ import pytest
 
 from tack.core.bus import Bus, create_bus
 from tack.core.events import Event
-
-
-def _up(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
-
+from tests.conftest import port_open
 
 BUSES = [
     pytest.param(os.environ.get("TACK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
-                 marks=pytest.mark.skipif(not _up(6379), reason="no Redis on 127.0.0.1:6379")),
+                 marks=pytest.mark.skipif(not port_open(6379), reason="no Redis on 127.0.0.1:6379")),
     pytest.param(os.environ.get("TACK_TEST_NATS_URL", "nats://127.0.0.1:4222"),
-                 marks=pytest.mark.skipif(not _up(4222), reason="no NATS on 127.0.0.1:4222")),
+                 marks=pytest.mark.skipif(not port_open(4222), reason="no NATS on 127.0.0.1:4222")),
     "memory://",
 ]
 

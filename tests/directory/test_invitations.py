@@ -5,32 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from tack.config import Settings
 from tack.core.clock import FrozenClock
 from tack.core.errors import Gone
 from tack.directory import invitations, users
 from tack.directory.models import InvitationCreate
 from tack.runtime import Runtime
-from tests.conftest import Api, new_email
+from tests.conftest import Api, frozen_now, new_email
 from tests.directory.conftest import sign_in, system_ctx
 
 
 @pytest.fixture
 def clock() -> FrozenClock:
-    return FrozenClock(dt.datetime.now(dt.UTC).replace(microsecond=0))
-
-
-@pytest.fixture
-async def rt(settings: Settings, clock: FrozenClock) -> AsyncIterator[Runtime]:
-    runtime = Runtime.create(settings, clock)
-    await runtime.bus.start()
-    yield runtime
-    await runtime.stop()
+    return frozen_now()
 
 
 def iurl(demo: dict[str, Any], *parts: str) -> str:

@@ -17,17 +17,10 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PG_ADMIN_URL, pg_available
+from tests.conftest import PG_ADMIN_URL, pg_available, port_open
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def _up(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def _free_port() -> int:
@@ -89,8 +82,8 @@ def _wait_worker(proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
     raise AssertionError(f"worker did not start: {seen.decode()}")
 
 
-REDIS = pytest.param("redis://127.0.0.1:6379/14", marks=pytest.mark.skipif(not _up(6379), reason="no Redis"))
-NATS = pytest.param("nats://127.0.0.1:4222", marks=pytest.mark.skipif(not _up(4222), reason="no NATS"))
+REDIS = pytest.param("redis://127.0.0.1:6379/14", marks=pytest.mark.skipif(not port_open(6379), reason="no Redis"))
+NATS = pytest.param("nats://127.0.0.1:4222", marks=pytest.mark.skipif(not port_open(4222), reason="no NATS"))
 
 
 @pytest.mark.parametrize(("bus_url", "b_kind"), [
