@@ -67,7 +67,7 @@ bench: deps
 
 lint: deps
 	$(BIN)/ruff check src tests bench
-	$(BIN)/mypy src/tack/core
+	$(BIN)/mypy src/tack/core src/tack/formula
 
 clean:
 	rm -rf $(VENV) $(STAMPS) web/node_modules web/dist

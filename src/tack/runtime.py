@@ -17,13 +17,14 @@ from tack.core.consumers import consumers, process_once
 from tack.core.db import Database
 from tack.core.jobs import JobRunner
 from tack.core.relay import relay_forever
+from tack.files import storage as files_storage
 
 log = logging.getLogger("tack")
 
 
 def load_domains(settings: Settings) -> None:
     """Import every module that registers plug-ins (job kinds, consumers), then TACK_PLUGINS."""
-    for name in ("tack.core.mail", "tack.directory.consumers", *settings.plugins):
+    for name in ("tack.core.mail", "tack.directory.consumers", "tack.files.service", *settings.plugins):
         importlib.import_module(name)
 
 
@@ -39,6 +40,7 @@ class Runtime:
     def create(cls, settings: Settings, clock: Clock = SYSTEM_CLOCK) -> Runtime:
         load_domains(settings)
         mail.configure(settings)
+        files_storage.configure(settings)
         return cls(settings=settings, db=Database(settings.database_url), bus=create_bus(settings.bus_url), clock=clock)
 
     async def start(self, *, relay: bool = True, background: bool | None = None) -> None:

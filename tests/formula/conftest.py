@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
+import sqlalchemy as sa
+
 from tack.formula import DATE, DATETIME, NUMBER, TEXT, EvalContext, Type, compile_py, table_of
+from tack.formula.sqlbase import register_sqlite_functions
+
+from .sqlsupport import Db, pg_url
 
 NOW = dt.datetime(2026, 1, 5, 9, 30, tzinfo=dt.UTC)  # a Monday
 
@@ -57,3 +64,21 @@ def run(source: str, values: dict[str, Any] | None = None, *, tz: str = "UTC", s
     """Evaluate strictly: an unexpected Python exception fails the test instead of becoming #VALUE!."""
     compiled = compile_py(source, schema, strict=True)
     return compiled(EvalContext(VALUES if values is None else values, now=NOW, tz=tz))
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Db]:
+    if request.param == "sqlite":
+        engine = sa.create_engine(f"sqlite:///{tmp_path_factory.mktemp('formula') / 'f.db'}")
+        # Unicode-aware lower()/upper() and 15-digit round(), as the records store should register.
+        sa.event.listen(engine, "connect", lambda conn, _record: register_sqlite_functions(conn))
+    else:
+        url = pg_url()
+        if url is None:
+            pytest.skip("PostgreSQL is not available")
+        engine = sa.create_engine(url)
+    database = Db(engine)
+    yield database
+    database.drop()
+
+

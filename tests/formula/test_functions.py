@@ -128,6 +128,7 @@ TEXT_CASES = [
     ('RIGHT("Tack")', "k"),
     ('RIGHT("abc", 0)', ""),
     ('RIGHT("abc", 9)', "abc"),
+    ('RIGHT("A" & "m", 3)', "Am"),
     ('RIGHT("abc", -1)', VALUE),
     ('MID("Formula", 2, 3)', "orm"),
     ('MID("abc", 5, 2)', ""),

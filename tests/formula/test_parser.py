@@ -6,7 +6,7 @@ import pytest
 
 from tack.formula import FormulaError, parse
 from tack.formula.ast import Binary, Bool, Call, Number, Ref, Text, Unary
-from tack.formula.parser import MAX_DEPTH, MAX_NODES, MAX_SOURCE
+from tack.formula.parser import MAX_DEPTH, MAX_SOURCE
 
 
 def tree(source: str) -> object:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,16 @@ class Database:
         await self.engine.dispose()
 
 
+# Functions other parts register on every new SQLite connection (the formula language's
+# Unicode upper/lower and spreadsheet rounding), so SQL they compile runs the same as on PostgreSQL.
+SQLITE_CONNECT_HOOKS: list[Callable[[Any], None]] = []
+
+
+def on_sqlite_connect(setup: Callable[[Any], None]) -> Callable[[Any], None]:
+    SQLITE_CONNECT_HOOKS.append(setup)
+    return setup
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -106,6 +116,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cur.close()
         # SQLite's own lower() folds ASCII only; people's names are not ASCII ("Élodie", "王芳").
         dbapi_conn.create_function("lower", 1, _unicode_lower, deterministic=True)
+        for setup in SQLITE_CONNECT_HOOKS:
+            setup(dbapi_conn)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:

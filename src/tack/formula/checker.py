@@ -55,7 +55,7 @@ def as_formula(source: str | Formula | Node) -> Formula:
     return parse(source)
 
 
-def check(formula: str | Formula, schema: Schema, expect: Type | str | None = None) -> Type:
+def check(formula: str | Formula | Node, schema: Schema, expect: Type | str | None = None) -> Type:
     """The type of the formula's result, or a `FormulaError` that says what is wrong and where.
     With `expect`, the result must also fit a field of that type."""
     f = as_formula(formula)

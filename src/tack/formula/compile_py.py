@@ -58,7 +58,7 @@ def compile_py(formula: str | Formula | Node, schema: Schema | None = None, *, s
     field is `any` and operators decide by the values they meet."""
     f = as_formula(formula)
     typing = infer(f, schema)
-    return _Compiler(typing, strict).compile(f.root)
+    return _Compiler(typing, strict).build(f.root)
 
 
 def evaluate(
@@ -81,7 +81,7 @@ class _Compiler:
         self.typing = typing
         self.strict = strict
 
-    def compile(self, node: Node) -> Compiled:
+    def build(self, node: Node) -> Compiled:
         if isinstance(node, Number | Text | Bool):
             value = node.value
             return lambda ctx: value
@@ -131,7 +131,7 @@ class _Compiler:
     # ---- operators -------------------------------------------------------------------------------
 
     def _unary(self, node: Unary) -> Compiled:
-        operand = self.compile(node.operand)
+        operand = self.build(node.operand)
         if node.op == "%":
             return lambda ctx: _unless_error(operand(ctx), lambda v: norm(to_number(v) / 100))
         if node.op == "-":
@@ -139,7 +139,7 @@ class _Compiler:
         return lambda ctx: _unless_error(operand(ctx), to_number)
 
     def _binary(self, node: Binary) -> Compiled:
-        left, right, op = self.compile(node.left), self.compile(node.right), node.op
+        left, right, op = self.build(node.left), self.build(node.right), node.op
         lt, rt = self.typing.of(node.left), self.typing.of(node.right)
         if op == "&":
             return lambda ctx: _both(left(ctx), right(ctx), lambda a, b: concat(a, b, ctx.tz))
@@ -175,7 +175,7 @@ class _Compiler:
 
     def _call(self, node: Call) -> Compiled:
         spec = FUNCTIONS.get(node.name)
-        args = [self.compile(a) for a in node.args]
+        args = [self.build(a) for a in node.args]
         py = spec.py
         if spec.lazy:
             return lambda ctx: py(ctx, *args)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -61,7 +62,7 @@ def compile_sql(
     typing = infer(f, schema)
     ctx = EvalContext({}, clock=clock, now=now, tz=tz)
     compiler = _SqlCompiler(typing, column_for, SqlBuilder(dialect), ctx)
-    return compiler.builder.typed(compiler.compile(f.root))
+    return compiler.builder.typed(compiler.build(f.root))
 
 
 class _SqlCompiler:
@@ -72,7 +73,7 @@ class _SqlCompiler:
         self.ctx = ctx
         self.python = _Compiler(typing, strict=False)
 
-    def compile(self, node: Node) -> SqlValue:
+    def build(self, node: Node) -> SqlValue:
         b = self.builder
         b.span = node.span
         if isinstance(node, Number | Text | Bool):
@@ -95,9 +96,9 @@ class _SqlCompiler:
         t = self.typing.of(node)
         if any(isinstance(n, Ref) for n in walk(node)) or t not in SQL_SCALARS | {BLANK}:
             return None
-        value = self.python.compile(node)(self.ctx)
-        if isinstance(value, ErrorValue) or value is None:
-            return SqlValue(sa.null(), t, blankable=value is None, const=None if value is None else value)
+        value = self.python.build(node)(self.ctx)
+        if isinstance(value, ErrorValue):
+            return replace(self.builder.literal(None, t), blank=None, const=value, null_is_blank=False)
         return self.builder.literal(value, t)
 
     def _ref(self, node: Ref) -> SqlValue:
@@ -107,10 +108,11 @@ class _SqlCompiler:
         if t not in SQL_SCALARS:
             self.builder.unsupported(f"[{node.name}] ({t.described}) cannot be used in a filter")
         # type_coerce: whatever type the caller's column has, operators below treat it as `t`.
-        return SqlValue(sa.type_coerce(self.column_for(node.name, t), SA_TYPES[t]), t, blankable=True)
+        column = sa.type_coerce(self.column_for(node.name, t), SA_TYPES[t])
+        return SqlValue(column, t, blank=column.is_(None), null_is_blank=True)
 
     def _unary(self, node: Unary) -> SqlValue:
-        b, v = self.builder, self.compile(node.operand)
+        b, v = self.builder, self.build(node.operand)
         x = b.operand(v, NUMBER)
         if node.op == "-":
             return b.value(-x, NUMBER)
@@ -120,7 +122,7 @@ class _SqlCompiler:
 
     def _binary(self, node: Binary) -> SqlValue:
         b = self.builder
-        left, right = self.compile(node.left), self.compile(node.right)
+        left, right = self.build(node.left), self.build(node.right)
         b.span = node.span
         op = node.op
         if op == "&":
@@ -149,10 +151,10 @@ class _SqlCompiler:
     def _date_arithmetic(self, op: str, left: SqlValue, right: SqlValue) -> SqlValue:
         b = self.builder
         if left.type == DATE and right.type == DATE:
-            return b.value(b.days_between(left.expr, right.expr), NUMBER, left.blankable or right.blankable)
+            return b.value(b.days_between(left.expr, right.expr), NUMBER, b.blank_if_any(left, right))
         date, count = (left, right) if left.type == DATE else (right, left)
         n = b.operand(count, NUMBER)
-        return b.value(b.add_days(date.expr, -n if op == "-" else n), DATE, date.blankable)
+        return b.value(b.add_days(date.expr, -n if op == "-" else n), DATE, date.blank)
 
     def _compare(self, op: str, left: SqlValue, right: SqlValue) -> SqlValue:
         b = self.builder
@@ -173,6 +175,6 @@ class _SqlCompiler:
         if spec.sql is None:
             self.builder.span = node.name_span
             self.builder.unsupported(f"{spec.name} cannot run in a filter")
-        args = [self.compile(a) for a in node.args]
+        args = [self.build(a) for a in node.args]
         self.builder.span = node.span
         return spec.sql(self.builder, args)

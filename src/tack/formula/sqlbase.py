@@ -3,22 +3,58 @@
 Two dialects, one meaning. Where SQLite and PostgreSQL differ (integer division, dates,
 RIGHT, case-insensitive search, text ordering) the difference lives here, in one helper each,
 chosen by the dialect name the caller passes. Blank handling matches the Python runtime:
-an operand that may be blank is wrapped in COALESCE with its type's blank (0, '', FALSE,
-0001-01-01), exactly as Python treats None in arithmetic and comparisons. An error value
-(division by zero, #N/A) is NULL in SQL: a filter treats it as "does not match".
+where Python reads a blank as its type's blank (0 in a sum, "" in a text, FALSE in a
+condition, 0001-01-01 beside a date), SQL does the same. An error value (division by zero,
+#N/A) is NULL in SQL, and stays NULL: a filter treats it as "does not match".
+
+NULL alone cannot say "blank" or "error", so each value carries `blank`, a predicate that is
+true exactly when the value is blank: `col IS NULL` for a field, and for IF(c, a, b) "a is
+blank when c, b is blank when not c". Filling a blank then never turns an error into 0.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from tack.core.db import on_sqlite_connect
 from tack.formula.errors import NO_SPAN, NotSqlCompatible, Span
 from tack.formula.types import BLANK, BOOL, DATE, NUMBER, TEXT, Type
+from tack.formula.values import ErrorValue, to_text
+
+
+@on_sqlite_connect
+def register_sqlite_functions(dbapi_connection: Any) -> None:
+    """Make SQLite agree with Python and PostgreSQL to the last digit and letter: lower() and
+    upper() that fold case beyond ASCII (built in, SQLite leaves 'ë' alone in UPPER('zoë')),
+    and round() on the 15 significant digits people see (SQLite's own round differs on a few
+    values in ten thousand). Call it on each new SQLite connection; without it formulas still
+    run, with those small differences. The functions are deterministic: indexes may use them."""
+    for name, fold in (("lower", str.lower), ("upper", str.upper)):
+
+        def run(value: Any, fold: Any = fold) -> Any:
+            return None if value is None else fold(value if isinstance(value, str) else str(value))
+
+        dbapi_connection.create_function(name, 1, run, deterministic=True)
+    dbapi_connection.create_function("round", 1, _sqlite_round, deterministic=True)
+    dbapi_connection.create_function("round", 2, _sqlite_round, deterministic=True)
+
+
+def _sqlite_round(value: Any, digits: Any = 0) -> float | None:
+    if not isinstance(value, int | float) or not isinstance(digits, int | float):
+        return None
+    from tack.formula.functions.maths import round_to  # the same rounding as ROUND in Python
+
+    try:
+        return float(round_to(value, digits, decimal.ROUND_HALF_UP))
+    except Exception:  # noqa: BLE001 - a database function must not raise into SQLite
+        return None
+
 
 NO_CONST: Any = object()  # "this value is not known until the query runs"
 
@@ -36,8 +72,11 @@ _BLANKS: dict[Type, Any] = {NUMBER: 0, TEXT: "", BOOL: False, DATE: dt.date.min}
 class SqlValue:
     expr: ColumnElement[Any]
     type: Type
-    blankable: bool = False  # may be NULL because a field is blank (not only on error)
+    # A predicate that is true exactly when the value is blank (false or NULL when it is an
+    # error); None when the value can never be blank.
+    blank: ColumnElement[Any] | None = None
     const: Any = field(default=NO_CONST, compare=False)  # the Python value, if a constant
+    null_is_blank: bool = False  # NULL can only mean blank (a field): COALESCE fills it
 
 
 class SqlBuilder:
@@ -55,13 +94,14 @@ class SqlBuilder:
 
     def literal(self, value: Any, type_: Type) -> SqlValue:
         if value is None:
-            return SqlValue(sa.null(), type_ if type_ != BLANK else BLANK, blankable=True, const=None)
+            # Typed, so PostgreSQL knows what the NULL is; BLANK() stays untyped to fit any CASE.
+            null = sa.null() if type_ not in SA_TYPES or type_ == BLANK else sa.cast(sa.null(), SA_TYPES[type_])
+            return SqlValue(null, type_, blank=sa.true(), const=None, null_is_blank=True)
         if isinstance(value, bool):
             expr: ColumnElement[Any] = sa.true() if value else sa.false()
             return SqlValue(expr, BOOL, const=value)
-        if isinstance(value, int):
-            return SqlValue(sa.literal(value, sa.BigInteger()), NUMBER, const=value)
-        if isinstance(value, float):
+        if isinstance(value, int | float):
+            # Float even for whole numbers: PostgreSQL would raise on a bigint overflow.
             return SqlValue(sa.literal(value, sa.Float()), NUMBER, const=value)
         if isinstance(value, str):
             return SqlValue(sa.literal(value, sa.String()), TEXT, const=value)
@@ -69,26 +109,43 @@ class SqlBuilder:
             return SqlValue(sa.literal(value, sa.Date()), DATE, const=value)
         self.unsupported(f"a constant {type(value).__name__} cannot be used in a filter")
 
-    def value(self, expr: ColumnElement[Any], type_: Type, blankable: bool = False) -> SqlValue:
-        return SqlValue(expr, type_, blankable)
+    def value(self, expr: ColumnElement[Any], type_: Type, blank: ColumnElement[Any] | None = None) -> SqlValue:
+        return SqlValue(expr, type_, blank)
 
     def operand(self, v: SqlValue, as_type: Type | None = None) -> ColumnElement[Any]:
         """`v` where a blank counts as its type's blank (0 in a sum, "" in a text)."""
         t = as_type or v.type
-        if not v.blankable or t not in _BLANKS:
+        if v.blank is None or t not in _BLANKS:
             return v.expr
+        fill = self.literal(_BLANKS[t], t).expr
         if v.const is None:  # BLANK() itself
-            return self.literal(_BLANKS[t], t).expr
-        return sa.func.coalesce(v.expr, self.literal(_BLANKS[t], t).expr, type_=SA_TYPES[t])
+            return fill
+        if v.null_is_blank:
+            return sa.func.coalesce(v.expr, fill, type_=SA_TYPES[t])
+        return sa.case((v.blank, fill), else_=v.expr)
+
+    def blank_if_any(self, *values: SqlValue) -> ColumnElement[Any] | None:
+        """Blank when one of `values` is (DATEDIF of a blank date is blank)."""
+        blanks = [v.blank for v in values if v.blank is not None]
+        if not blanks:
+            return None
+        return blanks[0] if len(blanks) == 1 else sa.or_(*blanks)
+
+    def blank_by_case(self, whens: list[tuple[ColumnElement[Any], SqlValue]]) -> ColumnElement[Any] | None:
+        """Blank as the chosen branch of a CASE is (IF, IFS). When no branch is chosen (an
+        error in a condition, or no true condition in IFS) the predicate is NULL: not blank."""
+        if all(v.blank is None for _, v in whens):
+            return None
+        return sa.case(*((c, v.blank if v.blank is not None else sa.false()) for c, v in whens))
 
     def cond(self, v: SqlValue) -> ColumnElement[Any]:
         return self.operand(v, BOOL)
 
     def text(self, v: SqlValue) -> ColumnElement[Any]:
         if v.type not in (TEXT, BLANK):
+            if isinstance(v.const, ErrorValue):
+                return sa.cast(sa.null(), sa.String())
             if v.const is not NO_CONST and v.const is not None:
-                from tack.formula.values import to_text
-
                 return sa.literal(to_text(v.const), sa.String())
             self.unsupported(f"turning {v.type.described} into text cannot run in a filter")
         return self.operand(v, TEXT)
@@ -156,7 +213,9 @@ class SqlBuilder:
     def right(self, s: ColumnElement[Any], n: ColumnElement[Any]) -> ColumnElement[Any]:
         if self.is_pg:
             return sa.func.right(s, n, type_=sa.String())
-        return sa.case((n <= 0, sa.literal("", sa.String())), else_=sa.func.substr(s, -n, type_=sa.String()))
+        # substr(s, 1, 0): '' for a text, NULL (the error) for NULL.
+        empty = sa.func.substr(s, 1, 0, type_=sa.String())
+        return sa.case((n <= 0, empty), else_=sa.func.substr(s, -n, type_=sa.String()))
 
     def collapse_spaces(self, s: ColumnElement[Any]) -> ColumnElement[Any]:
         """Excel's TRIM: no spaces at the ends, single spaces inside."""
@@ -174,7 +233,9 @@ class SqlBuilder:
 
     def add_days(self, d: ColumnElement[Any], n: ColumnElement[Any]) -> ColumnElement[Any]:
         if self.is_pg:
-            return sa.type_coerce(d.op("+")(self.trunc(n)), sa.Date())
+            # Clamped, so that an absurd count gives an absurd date rather than failing the query.
+            days = sa.func.least(sa.func.greatest(self.trunc(n), -3_650_000), 3_650_000)
+            return sa.type_coerce(d.op("+")(days), sa.Date())
         modifier = self.concat(sa.cast(self.trunc(n), sa.String()), sa.literal(" days", sa.String()))
         return sa.func.date(d, modifier, type_=sa.Date())
 

@@ -80,7 +80,7 @@ def _part_sql(part: str) -> Any:
     def sql(b: SqlBuilder, args: Sequence[SqlValue]) -> SqlValue:
         if args[0].type != DATE:
             b.unsupported(f"{part.upper()} of a date and time cannot run in a filter")
-        return b.value(b.date_part(part, args[0].expr), NUMBER, args[0].blankable)
+        return b.value(b.date_part(part, args[0].expr), NUMBER, args[0].blank)
 
     return sql
 
@@ -144,7 +144,7 @@ def _datedif_sql(b: SqlBuilder, args: Sequence[SqlValue]) -> SqlValue:
         b.unsupported('DATEDIF cannot run in a filter except in whole days ("D") between dates')
     start, end = args[0].expr, args[1].expr
     expr = sa.case((start > end, sa.null()), else_=b.days_between(end, start))
-    return b.value(expr, NUMBER, args[0].blankable or args[1].blankable)
+    return b.value(expr, NUMBER, b.blank_if_any(args[0], args[1]))
 
 
 @function("DATEDIF", F, [Param("start", A_DATE), Param("end", A_DATE), Param("unit", A_TEXT)], NUMBER,
@@ -190,7 +190,7 @@ def _dateadd_sql(b: SqlBuilder, args: Sequence[SqlValue]) -> SqlValue:
     n = b.operand(args[1])
     if unit == "weeks":
         n = b.trunc(n) * 7
-    return b.value(b.add_days(args[0].expr, n), DATE, args[0].blankable)
+    return b.value(b.add_days(args[0].expr, n), DATE, args[0].blank)
 
 
 @function("DATEADD", F, [Param("date", A_DATE), Param("count", A_NUMBER), Param("unit", A_TEXT, True)],

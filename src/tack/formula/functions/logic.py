@@ -50,7 +50,7 @@ def _if_sql(b: SqlBuilder, args: Sequence[SqlValue]) -> SqlValue:
     t = unify(then.type, other.type) or then.type
     # Two WHENs, not WHEN/ELSE: an error (NULL) condition gives NULL, as Python gives the error.
     expr = sa.case((cond, then.expr), (sa.not_(cond), other.expr))
-    return b.value(expr, t, then.blankable or other.blankable)
+    return b.value(expr, t, b.blank_by_case([(cond, then), (sa.not_(cond), other)]))
 
 
 @function(
@@ -81,9 +81,10 @@ def _ifs_type(args: Sequence[Type]) -> Type:
 
 
 def _ifs_sql(b: SqlBuilder, args: Sequence[SqlValue]) -> SqlValue:
-    whens = [(b.cond(args[i]), args[i + 1].expr) for i in range(0, len(args), 2)]
+    whens = [(b.cond(args[i]), args[i + 1]) for i in range(0, len(args), 2)]
     t = _ifs_type([a.type for a in args])
-    return b.value(sa.case(*whens), t, True)
+    # No true condition is #N/A in Python: NULL here, and not blank.
+    return b.value(sa.case(*((c, v.expr) for c, v in whens)), t, b.blank_by_case(whens))
 
 
 @function(
@@ -151,11 +152,12 @@ def _not(ctx: EvalContext, v: Any) -> bool:
 
 def _isblank_sql(b: SqlBuilder, args: Sequence[SqlValue]) -> SqlValue:
     v = args[0]
+    # An error is not blank: NULL predicates are read as FALSE.
+    blank = sa.func.coalesce(v.blank, sa.false()) if v.blank is not None else None
     if v.type == TEXT:
-        return b.value(sa.func.coalesce(v.expr, "") == "", BOOL)
-    if not v.blankable:
-        return b.literal(False, BOOL)
-    return b.value(v.expr.is_(None), BOOL)
+        empty = sa.func.coalesce(v.expr == "", sa.false())
+        return b.value(sa.or_(blank, empty) if blank is not None else empty, BOOL)
+    return b.value(blank, BOOL) if blank is not None else b.literal(False, BOOL)
 
 
 @function(

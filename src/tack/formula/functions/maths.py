@@ -1,8 +1,8 @@
 """Maths: SUM, AVERAGE, MIN, MAX (over values and sub-table columns alike), ROUND, ROUNDUP,
 ROUNDDOWN, ABS, MOD, INT, POWER, SQRT, CEILING, FLOOR.
 
-Rounding works on the decimal digits people see, not on binary floats: ROUND(2.675, 2) is
-2.68 as in Excel (the float nearest 2.675 is slightly below it). Blank handling is Excel's:
+Rounding works on the decimal digits people see (15 significant digits, as in Excel), not
+on binary floats: ROUND(2.675, 2) is 2.68 (the float nearest 2.675 is slightly below it). Blank handling is Excel's:
 SUM counts a blank as 0; AVERAGE, MIN and MAX skip blanks; text inside a list is skipped.
 """
 
@@ -43,14 +43,17 @@ def numbers(args: Iterable[Any], skip_blanks: bool) -> list[int | float]:
     return out
 
 
-def _dec(x: int | float) -> Decimal:
-    return Decimal(x) if isinstance(x, int) else Decimal(repr(x))
+def to_decimal(x: int | float) -> Decimal:
+    """A number as the decimal people see: a float to 15 significant digits, as Excel shows
+    and rounds it (and as PostgreSQL converts float to numeric), so 1 - 2.675, stored as
+    -1.6749999999999998, rounds like the -1.675 everyone sees."""
+    return Decimal(x) if isinstance(x, int) else Decimal(format(x, ".15g"))
 
 
 def round_to(x: Any, digits: Any, mode: str) -> int | float:
     n, d = to_number(x), max(-400, min(400, to_int(digits)))
     q = Decimal(1).scaleb(-d)
-    return norm(float(_dec(n).quantize(q, rounding=mode, context=_CTX)))
+    return norm(float(to_decimal(n).quantize(q, rounding=mode, context=_CTX)))
 
 
 def _sum_sql(b: SqlBuilder, args: Sequence[SqlValue]) -> SqlValue:
@@ -157,7 +160,10 @@ def _mod(ctx: EvalContext, n: Any, d: Any) -> int | float:
     if isinstance(a, int) and isinstance(b, int):
         return a % b
     # The same arithmetic as the SQL form, so both give the same float.
-    return norm(a - b * math.floor(a / b))
+    quotient = a / b
+    if not math.isfinite(quotient):
+        fail(NUM, "the number is too large")
+    return norm(a - b * math.floor(quotient))
 
 
 def _int_sql(b: SqlBuilder, args: Sequence[SqlValue]) -> SqlValue:
@@ -193,8 +199,8 @@ def _multiple(x: Any, significance: Any, mode: str, name: str) -> int | float:
         return 0
     if n > 0 and s < 0:
         fail(NUM, f"{name} of a positive number needs a positive significance")
-    steps = (_dec(n) / _dec(s)).quantize(Decimal(1), rounding=mode, context=_CTX)
-    return norm(float(steps * _dec(s)))
+    steps = (to_decimal(n) / to_decimal(s)).quantize(Decimal(1), rounding=mode, context=_CTX)
+    return norm(float(steps * to_decimal(s)))
 
 
 @function("CEILING", F, [Param("number", A_NUMBER), Param("significance", A_NUMBER, True)], NUMBER,

@@ -105,7 +105,7 @@ def _right_sql(b: SqlBuilder, args: Sequence[SqlValue]) -> SqlValue:
 def _right(ctx: EvalContext, s: Any, n: Any = 1) -> str:
     count = _count(n, "RIGHT")
     text = to_text(s, ctx.tz)
-    return text[len(text) - count :] if count else ""
+    return text[max(0, len(text) - count) :] if count else ""
 
 
 def _mid_sql(b: SqlBuilder, args: Sequence[SqlValue]) -> SqlValue:

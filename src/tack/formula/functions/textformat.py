@@ -14,6 +14,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from tack.formula.functions.maths import to_decimal
 from tack.formula.values import VALUE, fail, to_number, to_text
 
 MAX_FORMAT = 256
@@ -35,8 +36,8 @@ def format_value(v: Any, fmt: str, tz: dt.tzinfo) -> str:
         return format_date(v, fmt, tz)
     if v is None:
         v = 0
-    if isinstance(v, str):
-        return v
+    if isinstance(v, str | bool):
+        return to_text(v)
     return format_number(to_number(v), fmt)
 
 
@@ -49,7 +50,7 @@ def format_number(x: int | float, fmt: str) -> str:
         x = x * 100
     places = len(frac)
     quantum = Decimal(1).scaleb(-places)
-    value = (Decimal(x) if isinstance(x, int) else Decimal(repr(x))).quantize(
+    value = to_decimal(x).quantize(
         quantum, rounding=decimal.ROUND_HALF_UP, context=decimal.Context(prec=400)
     )
     digits = f"{abs(value):,.{places}f}" if "," in int_part else f"{abs(value):.{places}f}"
