@@ -20,6 +20,7 @@ from tack.auth.api import router as auth_router
 from tack.config import Settings
 from tack.core.clock import SYSTEM_CLOCK, Clock
 from tack.directory.api import router as directory_router
+from tack.files.api import router as files_router
 from tack.http.idempotency import idempotency_middleware
 from tack.http.openapi import document_responses
 from tack.http.problems import HANDLERS
@@ -85,12 +86,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK,
         use_handler_docstrings=True,
     )
     app = Litestar(
-        route_handlers=[healthz, readyz, auth_router, directory_router, spa],
+        route_handlers=[healthz, readyz, auth_router, directory_router, files_router, spa],
         exception_handlers=HANDLERS,
         before_request=reject_nul_characters,
         middleware=[DefineMiddleware(idempotency_middleware)],
         openapi_config=openapi,
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        # A route with opt `skip_compression` (file downloads: mostly compressed formats already)
+        # is sent as it is.
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude_opt_key="skip_compression"),
         state=State({"runtime": rt, "web_dir": settings.web_dir or default_web_dir()}),
         lifespan=[lifespan],
         request_max_body_size=10 * 1024 * 1024,

@@ -1,4 +1,4 @@
-"""The `tack` command: serve, migrate, init, demo, worker, jobs, version."""
+"""The `tack` command: serve, migrate, init, demo, worker, jobs, files, version."""
 
 from __future__ import annotations
 
@@ -139,6 +139,50 @@ def jobs_retry(job_id: str | None) -> None:
 
     n = asyncio.run(retry_jobs(_settings(), job_id))
     click.echo(f"{n} job(s) queued again")
+
+
+@main.group()
+def files() -> None:
+    """Check the file store."""
+
+
+@files.command("verify")
+@click.option("--org", "org_id", default=None, help="only this organization's files")
+@click.option("--purge-orphans", is_flag=True,
+              help="remove stored files no row refers to, and uploads abandoned over a day ago")
+def files_verify(org_id: str | None, purge_orphans: bool) -> None:
+    """Re-hash every stored file; report missing and damaged ones (exit status 1 if any)."""
+    import uuid
+
+    from tack.core.db import Database
+    from tack.files.storage import storage_for
+    from tack.files.verify import Report, verify_store
+
+    try:
+        org = uuid.UUID(org_id) if org_id else None
+    except ValueError:
+        raise click.BadParameter("not an organization id", param_hint="--org") from None
+    s = _settings()
+
+    async def run() -> Report:
+        db = Database(s.database_url)
+        try:
+            return await verify_store(db, storage_for(s), org_id=org, purge_orphans=purge_orphans)
+        finally:
+            await db.dispose()
+
+    report = asyncio.run(run())
+    for finding in report.findings:
+        click.echo(finding.describe())
+    click.echo(f"checked {report.checked} stored file(s) for {report.rows} file row(s): "
+               f"{len(report.findings)} missing or damaged")
+    if report.orphans or report.stale_staging:
+        done = (f"removed {report.purged} stored file(s) and {len(report.stale_staging)} upload(s)"
+                if purge_orphans else "--purge-orphans removes them")
+        click.echo(f"{len(report.orphans)} stored file(s) no row refers to, {len(report.stale_staging)} "
+                   f"abandoned upload(s): {done}")
+    if report.findings:
+        sys.exit(1)
 
 
 def _safe_url(url: str) -> str:

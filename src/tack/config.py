@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+
+_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2, "mib": 1024**2,
+          "g": 1024**3, "gb": 1024**3, "gib": 1024**3}
+DEFAULT_UPLOAD_TYPES = ("images", "pdf", "office", "text", "csv", "zip")
+
+
+def _size(value: str | None, default: int) -> int:
+    """`26214400`, `25MiB`, `25M`, `512k` -> bytes (binary units: an operator's "25 MB" of disk)."""
+    if value is None or not value.strip():
+        return default
+    m = re.fullmatch(r"\s*(\d+)\s*([a-zA-Z]*)\s*", value)
+    if not m or m.group(2).lower() not in _UNITS:
+        raise ValueError(f"not a size in bytes: {value!r} (e.g. 26214400, 25MiB, 512k)")
+    return int(m.group(1)) * _UNITS[m.group(2).lower()]
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -34,6 +49,9 @@ class Settings:
     login_attempts_per_15min: int = 10
     plugins: tuple[str, ...] = field(default_factory=tuple)
     log_level: str = "INFO"
+    file_storage: str = "local"  # the storage backend of uploaded files (tack.files.storage)
+    upload_max_bytes: int = 25 * 1024 * 1024
+    upload_types: tuple[str, ...] = DEFAULT_UPLOAD_TYPES  # content types, `type/*`, or families
 
     @staticmethod
     def from_env(env: dict[str, str] | None = None) -> Settings:
@@ -60,6 +78,10 @@ class Settings:
             login_attempts_per_15min=int(e.get("TACK_LOGIN_ATTEMPTS", "10")),
             plugins=tuple(p.strip() for p in e.get("TACK_PLUGINS", "").split(",") if p.strip()),
             log_level=e.get("TACK_LOG_LEVEL", "INFO"),
+            file_storage=e.get("TACK_FILE_STORAGE", "local").strip() or "local",
+            upload_max_bytes=_size(e.get("TACK_UPLOAD_MAX_BYTES"), 25 * 1024 * 1024),
+            upload_types=tuple(t.strip() for t in e.get("TACK_UPLOAD_TYPES", "").split(",") if t.strip())
+            or DEFAULT_UPLOAD_TYPES,
         )
 
 

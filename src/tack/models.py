@@ -7,3 +7,4 @@ def load_all_tables() -> None:
     import tack.auth.tables  # noqa: F401
     import tack.core.tables  # noqa: F401
     import tack.directory.tables  # noqa: F401
+    import tack.files.tables  # noqa: F401

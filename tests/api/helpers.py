@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -101,6 +102,15 @@ async def count_rows(rt: Runtime) -> dict[str, int]:
     async with rt.db.transaction(write=False) as conn:
         return {t.name: (await conn.execute(sa.select(sa.func.count()).select_from(t))).scalar_one()
                 for t in metadata.sorted_tables if t.name not in NOT_SNAPSHOTTED}
+
+
+@dataclass(frozen=True)
+class Multipart:
+    """A multipart/form-data body (an upload) in a table of request bodies: httpx's `files`
+    (name -> (file name, bytes, content type)) and `data` (the plain fields)."""
+
+    files: dict[str, tuple[str, bytes, str]]
+    data: dict[str, str] = field(default_factory=dict)
 
 
 def operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:

@@ -22,8 +22,9 @@ from tack.core.db import metadata
 from tack.core.ids import new_id
 from tack.directory.tables import orgs, roles
 from tack.runtime import Runtime
-from tests.api.helpers import all_scopes, diff, make_token, new_org, operations, snapshot
+from tests.api.helpers import Multipart, all_scopes, diff, make_token, new_org, operations, snapshot
 from tests.conftest import Api, new_email
+from tests.files.samples import png
 
 ORG_PREFIX = "/api/v1/orgs/{org_id}"
 
@@ -66,6 +67,7 @@ def bodies(ids: dict[str, str], scopes: list[str]) -> dict[tuple[str, str], Any]
         ("POST", f"{p}/roles/{{role_id}}/members"): {"member_ids": [ids["member_id"]]},
         ("POST", f"{p}/invitations"): {"department_id": ids["department_id"], "max_uses": 5},
         ("POST", f"{p}/tokens"): {"name": "stolen", "kind": "organization", "scopes": scopes},
+        ("POST", f"{p}/files"): Multipart(files={"file": ("stolen.png", png(), "image/png")}, data={"purpose": "image"}),
     }
 
 
@@ -132,10 +134,13 @@ async def walk(client: AsyncTestClient[Any], doc: dict[str, Any], path_ids: Ids,
         kw: dict[str, Any] = {"headers": headers, "params": query}
         if "requestBody" in op:
             body = table.get((method, template))
-            if body is None:
-                schema = op["requestBody"]["content"]["application/json"]["schema"]
-                body = sample(schema, doc, body_ids)
-            kw["json"] = body
+            if isinstance(body, Multipart):
+                kw.update(files=body.files, data=body.data)
+            else:
+                if body is None:
+                    schema = op["requestBody"]["content"]["application/json"]["schema"]
+                    body = sample(schema, doc, body_ids)
+                kw["json"] = body
         r = await client.request(method, url, **kw)
         seen.append((method, url, r.status_code, r.text[:300]))
     assert len(seen) > 0
@@ -148,6 +153,10 @@ async def _org_a_ids(rt: Runtime, alice: Api, demo: dict[str, Any], scopes: list
     assert r.status_code == 201, r.text
     invitation_id = r.json()["id"]
     token_id = (await make_token(alice, org, kind="organization", scopes=scopes, name="A's robot"))["id"]
+    r = await alice.client.post(f"/api/v1/orgs/{org}/files", files={"file": ("a.png", png(), "image/png")},
+                                headers={"X-CSRF-Token": alice.csrf})
+    assert r.status_code == 201, r.text
+    file_id = r.json()["id"]
     async with rt.db.transaction(write=False) as conn:
         role_id = (await conn.execute(sa.select(roles.c.id).where(
             roles.c.org_id == uuid.UUID(org), roles.c.name == "Finance"))).scalar_one()
@@ -155,7 +164,8 @@ async def _org_a_ids(rt: Runtime, alice: Api, demo: dict[str, Any], scopes: list
             orgs.c.id == uuid.UUID(org)))).scalar_one()
     return {"department_id": demo["departments"]["Sales West"], "member_id": demo["members"]["iris@example.com"],
             "role_id": str(role_id), "invitation_id": invitation_id, "token_id": token_id,
-            "root_id": str(root_id), "parent_id": str(root_id), "manager_id": demo["members"]["grace@example.com"]}
+            "root_id": str(root_id), "parent_id": str(root_id), "manager_id": demo["members"]["grace@example.com"],
+            "file_id": file_id}
 
 
 def _bad(seen: list[tuple[str, str, int, str]], allowed: set[int]) -> list[str]:

@@ -40,6 +40,8 @@ from tack.config import Settings
 from tack.core.db import Database
 from tack.demo import load_demo
 from tack.directory.tables import departments, invitations, members, roles
+from tack.files.tables import files
+from tests.files.samples import pdf, png
 
 MAX_EXAMPLES = int(os.environ.get("TACK_SCHEMATHESIS_EXAMPLES", "20"))
 
@@ -73,7 +75,7 @@ async def _real_ids(settings: Settings, org_id: uuid.UUID) -> dict[str, list[str
         async with db.transaction(write=False) as conn:
             out: dict[str, list[str]] = {}
             for name, table in (("department_id", departments), ("member_id", members), ("role_id", roles),
-                                ("invitation_id", invitations)):
+                                ("invitation_id", invitations), ("file_id", files)):
                 rows = (await conn.execute(sa.select(table.c.id).where(table.c.org_id == org_id))).scalars()
                 out[name] = [str(i) for i in rows]
             return out
@@ -112,6 +114,11 @@ def target(settings: Settings) -> Iterator[Target]:
                       json={"name": "to revoke", "kind": "organization", "scopes": ["org:read"]})
         assert r.status_code == 201, r.text
         spare_token_id = r.json()["id"]
+        # files to read, download and delete (an image and a PDF)
+        for name, content, ctype in (("a.png", png(), "image/png"), ("b.pdf", pdf(), "application/pdf")):
+            r = http.post(f"/api/v1/orgs/{org_id}/files", headers={"X-CSRF-Token": me["csrf_token"]},
+                          files={"file": (name, content, ctype)})
+            assert r.status_code == 201, r.text
     ids = _run(_real_ids(settings, uuid.UUID(org_id)))
     ids["token_id"] = [spare_token_id]
     yield Target(app, org_id, tokens, ids)
@@ -122,7 +129,7 @@ def target(settings: Settings) -> Iterator[Target]:
 KINDS = {"org_id": "org_id", "department_id": "department_id", "parent_id": "department_id",
          "department_ids": "department_id", "member_id": "member_id", "manager_id": "member_id",
          "member_ids": "member_id", "role_id": "role_id", "until_role_id": "role_id",
-         "invitation_id": "invitation_id", "token_id": "token_id", "last_org_id": "org_id"}
+         "invitation_id": "invitation_id", "token_id": "token_id", "last_org_id": "org_id", "file_id": "file_id"}
 
 
 def _swap(name: str, value: Any, t: Target) -> Any:

@@ -23,12 +23,14 @@ SCOPES: dict[str, str] = {
     "tokens:read": "List API tokens",
     "tokens:write": "Create and revoke API tokens",
     "audit:read": "Read the audit log",
+    "files:read": "Read and download files",
+    "files:write": "Upload files and delete them",
 }
 
 # A write scope carries its read scope: every command answers with what it wrote, and a
 # program that may change the directory must be able to see what it changes.
 IMPLIED_BY: dict[str, str] = {"org:read": "org:write", "directory:read": "directory:write",
-                              "tokens:read": "tokens:write"}
+                              "tokens:read": "tokens:write", "files:read": "files:write"}
 
 
 def holds_scope(scopes: Iterable[str], scope: str) -> bool:
@@ -65,6 +67,11 @@ RULES: dict[str, Rule] = {
     "token.write_org": Rule("tokens:write", ADMINS),
     "token.read_all": Rule("tokens:read", ADMINS),
     "audit.read": Rule("audit:read", OWNER | {"service"}),
+    # Files: any member may upload and read their organization's files (records will narrow
+    # reading: tack.files.service.can_read); the uploader or an admin may delete one.
+    "file.read": Rule("files:read", EVERYONE),
+    "file.write": Rule("files:write", EVERYONE),
+    "file.delete_any": Rule("files:write", ADMINS),
 }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import tempfile
 from typing import Any, cast
 
 import msgspec
@@ -26,6 +27,9 @@ from tack.core.tables import idempotency_keys
 HEADER = b"idempotency-key"
 KEEP = dt.timedelta(hours=24)
 MAX_KEY = 200
+SPOOL_IN_MEMORY = 1 << 20  # bytes of a keyed request body kept in memory; the rest spools to disk
+MAX_BODY = 64 << 20  # the largest body a keyed request may carry
+REPLAY_CHUNK = 64 << 10
 
 
 class KeyReused(Problem):
@@ -77,15 +81,28 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
             return
         principal = hashlib.sha256(credential).hexdigest()[:64]
 
-        chunks: list[bytes] = []
+        # The body is needed twice (its fingerprint now, the handler later): spool it, in memory
+        # while small and on disk beyond that, so a large upload with a key stays bounded in memory.
+        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed below
+        digest = hashlib.sha256(scope["path"].encode() + b"\n" + scope.get("query_string", b"") + b"\n")
+        size = 0
         more = True
         while more:
             msg = await receive()
-            chunks.append(msg.get("body", b""))
+            chunk = msg.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY:
+                spool.close()
+                await _send_problem(send, scope, BadRequest(
+                    f"A request with an Idempotency-Key may carry at most {MAX_BODY // (1 << 20)} MiB.",
+                    errors=[FieldError(path="$", message="body too large for an idempotent request",
+                                       rule="max-size")]))
+                return
+            digest.update(chunk)
+            spool.write(chunk)
             more = msg.get("more_body", False)
-        body_in = b"".join(chunks)
-        fingerprint = hashlib.sha256(b"\n".join((scope["path"].encode(), scope.get("query_string", b""),
-                                                  body_in))).hexdigest()
+        spool.seek(0)
+        fingerprint = digest.hexdigest()
 
         rt = scope["app"].state["runtime"]
         db, clock = rt.db, rt.clock
@@ -101,6 +118,7 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
                 existing = (await conn.execute(sa.select(idempotency_keys).where(
                     idempotency_keys.c.principal == principal, idempotency_keys.c.key == key))).mappings().first()
         if existing is not None:
+            spool.close()
             if existing["fingerprint"] != fingerprint:
                 await _send_problem(send, scope, KeyReused("This Idempotency-Key was used with a different request."))
             elif existing["status"] == 0:
@@ -116,8 +134,10 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
         async def replay_receive() -> Message:
             nonlocal sent_body
             if not sent_body:
-                sent_body = True
-                return {"type": "http.request", "body": body_in, "more_body": False}
+                chunk = spool.read(REPLAY_CHUNK)
+                if len(chunk) < REPLAY_CHUNK:
+                    sent_body = True
+                return {"type": "http.request", "body": chunk, "more_body": not sent_body}
             return await receive()
 
         captured: dict[str, Any] = {"status": 500, "headers": [], "body": []}
@@ -137,6 +157,7 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, replay_receive, capture_send)
         finally:
+            spool.close()
             status = captured["status"]
             async with db.transaction() as conn:
                 where = (idempotency_keys.c.principal == principal, idempotency_keys.c.key == key)
