@@ -16,6 +16,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from tack import __version__
+from tack.apps.api import router as apps_router
 from tack.auth.api import router as auth_router
 from tack.config import Settings
 from tack.core.clock import SYSTEM_CLOCK, Clock
@@ -26,6 +27,7 @@ from tack.http.openapi import document_responses
 from tack.http.problems import HANDLERS
 from tack.http.static import default_web_dir, spa
 from tack.http.text import reject_nul_characters
+from tack.records.api import router as records_router
 from tack.runtime import Runtime
 
 log = logging.getLogger("tack")
@@ -86,7 +88,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK,
         use_handler_docstrings=True,
     )
     app = Litestar(
-        route_handlers=[healthz, readyz, auth_router, directory_router, files_router, spa],
+        route_handlers=[healthz, readyz, auth_router, directory_router, files_router, apps_router, records_router,
+                        spa],
         exception_handlers=HANDLERS,
         before_request=reject_nul_characters,
         middleware=[DefineMiddleware(idempotency_middleware)],

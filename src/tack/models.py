@@ -4,7 +4,9 @@ from __future__ import annotations
 
 
 def load_all_tables() -> None:
+    import tack.apps.tables  # noqa: F401
     import tack.auth.tables  # noqa: F401
     import tack.core.tables  # noqa: F401
     import tack.directory.tables  # noqa: F401
     import tack.files.tables  # noqa: F401
+    import tack.records.tables  # noqa: F401

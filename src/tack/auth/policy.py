@@ -24,13 +24,18 @@ SCOPES: dict[str, str] = {
     "tokens:write": "Create and revoke API tokens",
     "audit:read": "Read the audit log",
     "files:read": "Read and download files",
+    "apps:read": "Read apps and their forms",
+    "apps:write": "Create and change apps and forms",
+    "records:read": "Read records, their history and comments",
+    "records:write": "Create, change and delete records; comment",
     "files:write": "Upload files and delete them",
 }
 
 # A write scope carries its read scope: every command answers with what it wrote, and a
 # program that may change the directory must be able to see what it changes.
 IMPLIED_BY: dict[str, str] = {"org:read": "org:write", "directory:read": "directory:write",
-                              "tokens:read": "tokens:write", "files:read": "files:write"}
+                              "tokens:read": "tokens:write", "files:read": "files:write",
+                              "apps:read": "apps:write", "records:read": "records:write"}
 
 
 def holds_scope(scopes: Iterable[str], scope: str) -> bool:
@@ -70,6 +75,12 @@ RULES: dict[str, Rule] = {
     # Files: any member may upload and read their organization's files (records will narrow
     # reading: tack.files.service.can_read); the uploader or an admin may delete one.
     "file.read": Rule("files:read", EVERYONE),
+    # Apps: admins build them (app administrators and permission groups come with the
+    # permissions part of the forms issue); every member may use them for now.
+    "app.read": Rule("apps:read", EVERYONE),
+    "app.manage": Rule("apps:write", ADMINS),
+    "record.read": Rule("records:read", EVERYONE),
+    "record.write": Rule("records:write", EVERYONE),
     "file.write": Rule("files:write", EVERYONE),
     "file.delete_any": Rule("files:write", ADMINS),
 }

@@ -9,6 +9,7 @@ dependency order, fields by id and by name.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,10 +22,12 @@ from tack.formula import (
     BOOL,
     Compiled,
     DependencyGraph,
+    Formula,
     FormulaError,
     Type,
     check,
     compile_py,
+    dependencies,
     parse,
     table_of,
 )
@@ -38,12 +41,14 @@ class CompiledField:
     ftype: FieldType
     settings: Any
     type: Type
+    path: str = ""  # where the designer's document has it: "$.fields[3]", "$.fields[3].columns[1]"
     default: Compiled | None = None
     visible_if: Compiled | None = None
     required_if: Compiled | None = None
     expression: Compiled | None = None  # computed (formula) fields
     columns: list[CompiledField] = field(default_factory=list)  # sub-tables
     by_key: dict[str, CompiledField] = field(default_factory=dict)  # a sub-table's columns by id and name
+    row_order: list[CompiledField] = field(default_factory=list)  # a sub-table's formula columns, in order
 
 
 @dataclass
@@ -76,37 +81,29 @@ def compile_form(form: FormDef) -> CompiledForm:
     errors = _Errors()
     # Each phase goes on with what the previous one could type, so one save reports every
     # problem it can find, not only the first kind.
-    fields = _typed_fields(form.fields, "$.fields", errors, top=True)
+    fields = _typed_fields(form.fields, "$.fields", errors, ids={})
+    _check_names_against_ids(fields, errors)
+    for c in fields:
+        _check_names_against_ids(c.columns, errors)
+    entered = {c.fd.name: c.type for c in fields if c.ftype.stores_value and not c.ftype.computed}
+    computed_names = {c.fd.name for c in fields if c.ftype.computed}
+    # A sub-table's formula columns first: they read their row and the fields people enter (not
+    # the form's computed fields, which may read them back), and their types make the table's.
+    for c in fields:
+        if c.columns:
+            row_schema = {**entered, **{col.fd.name: col.type for col in c.columns if col.ftype.stores_value}}
+            c.row_order = _formulas(c.columns, row_schema, errors, forbidden=computed_names - row_schema.keys())
+            c.type = table_of({col.fd.name: col.type for col in c.columns if col.ftype.stores_value})
     schema = {c.fd.name: c.type for c in fields if c.ftype.stores_value}
     # Computed fields: order them by what they read, refuse cycles, then infer their types in
     # that order so a formula may use another formula field's result.
-    computed = {c.fd.name: c for c in fields if c.ftype.name == "formula"}
-    graph_input = {}
-    for name, c in computed.items():
-        source = getattr(c.settings, "expression", "")
-        try:
-            graph_input[name] = parse(source)
-        except FormulaError as exc:
-            errors.formula(_path_of(form, c) + ".settings.expression", exc)
-    try:
-        order = [computed[n] for n in DependencyGraph(graph_input).order() if n in computed]
-    except FormulaError as exc:
-        errors.formula("$.fields", exc)
-        order = []
-    for c in order:
-        path = _path_of(form, c) + ".settings.expression"
-        try:
-            c.type = check(graph_input[c.fd.name], schema)
-            schema[c.fd.name] = c.type
-            c.expression = compile_py(graph_input[c.fd.name], schema)
-        except FormulaError as exc:
-            errors.formula(path, exc)
+    order = _formulas(fields, schema, errors)
     # Defaults and conditions, against the complete schema.
-    for i, c in enumerate(fields):
-        _compile_rules(c, f"$.fields[{i}]", schema, errors)
-        for j, col in enumerate(c.columns):
-            row_schema = {**schema, **{k.fd.name: k.type for k in c.columns}}
-            _compile_rules(col, f"$.fields[{i}].columns[{j}]", row_schema, errors)
+    for c in fields:
+        _compile_rules(c, schema, errors)
+        for col in c.columns:
+            row_schema = {**schema, **{k.fd.name: k.type for k in c.columns if k.ftype.stores_value}}
+            _compile_rules(col, row_schema, errors)
     errors.raise_if_any()
     by_key: dict[str, CompiledField] = {}
     for c in fields:
@@ -115,24 +112,27 @@ def compile_form(form: FormDef) -> CompiledForm:
     return CompiledForm(definition=form, fields=fields, by_key=by_key, computed_order=order, schema=schema)
 
 
-def _typed_fields(defs: list[FieldDef], path: str, errors: _Errors, *, top: bool) -> list[CompiledField]:
+def _typed_fields(defs: list[FieldDef], path: str, errors: _Errors, *, ids: dict[str, str],
+                  table: FieldDef | None = None) -> list[CompiledField]:
     out: list[CompiledField] = []
     names: dict[str, int] = {}
-    ids: dict[str, int] = {}
     for i, fd in enumerate(defs):
         p = f"{path}[{i}]"
         if fd.name.strip().casefold() in names:
             errors.add(f"{p}.name", f"Another field is already named {fd.name!r}.", "unique")
         names.setdefault(fd.name.strip().casefold(), i)
-        if fd.id in ids:
-            errors.add(f"{p}.id", f"Another field already has the id {fd.id!r}.", "unique")
-        ids.setdefault(fd.id, i)
+        if fd.id in ids:  # ids are unique across the whole form, sub-table columns included
+            errors.add(f"{p}.id", f"Another field already has the id {fd.id!r} ({ids[fd.id]}).", "unique")
+        ids.setdefault(fd.id, p)
         if fd.type not in FIELD_TYPES:
             errors.add(f"{p}.type", f"Unknown field type {fd.type!r}.", "enum")
             continue
         ftype = FIELD_TYPES.get(fd.type)
-        if not top and fd.type == "subtable":
+        if table is not None and fd.type == "subtable":
             errors.add(f"{p}.type", "A sub-table cannot hold another sub-table.", "nesting")
+            continue
+        if table is not None and ftype.computed and fd.type != "formula":
+            errors.add(f"{p}.type", f"A sub-table's column cannot be a {fd.type} field.", "nesting")
             continue
         try:
             settings = ftype.settings_of(fd.settings)
@@ -141,11 +141,11 @@ def _typed_fields(defs: list[FieldDef], path: str, errors: _Errors, *, top: bool
             errors.add(_settings_path(p, str(exc)), _strip_at(str(exc)), "settings")
             continue
         except Invalid as exc:
-            errors.add(f"{p}.settings", exc.message, exc.rule)
+            errors.add(f"{p}.settings{exc.at}", exc.message, exc.rule)
             continue
-        c = CompiledField(fd=fd, ftype=ftype, settings=settings, type=ftype.formula_type(settings))
+        c = CompiledField(fd=fd, ftype=ftype, settings=settings, type=ftype.formula_type(settings), path=p)
         if fd.type == "subtable":
-            c.columns = _typed_fields(fd.columns or [], f"{p}.columns", errors, top=False)
+            c.columns = _typed_fields(fd.columns or [], f"{p}.columns", errors, ids=ids, table=fd)
             for col in c.columns:
                 c.by_key[col.fd.id] = col
                 c.by_key[col.fd.name] = col
@@ -153,12 +153,55 @@ def _typed_fields(defs: list[FieldDef], path: str, errors: _Errors, *, top: bool
         elif fd.columns:
             errors.add(f"{p}.columns", "Only a sub-table has columns.", "columns")
         if ftype.computed and (fd.required or fd.default or fd.required_if):
-            errors.add(p, "A computed field cannot be required or have a default.", "computed")
+            attr = "required" if fd.required else "default" if fd.default else "required_if"
+            errors.add(f"{p}.{attr}", "A computed field cannot be required or have a default.", "computed")
         out.append(c)
     return out
 
 
-def _compile_rules(c: CompiledField, path: str, schema: dict[str, Type], errors: _Errors) -> None:
+def _check_names_against_ids(fields: list[CompiledField], errors: _Errors) -> None:
+    """Submissions key values (and rows their cells) by id or by name: a name that is another
+    field's id would be ambiguous."""
+    ids = {c.fd.id for c in fields}
+    for c in fields:
+        if c.fd.name in ids and c.fd.name != c.fd.id:
+            errors.add(f"{c.path}.name", f"{c.fd.name!r} is another field's id.", "unique")
+
+
+def _formulas(fields: list[CompiledField], schema: dict[str, Type], errors: _Errors, *,
+              forbidden: set[str] | frozenset[str] = frozenset()) -> list[CompiledField]:
+    """Type and compile the formula fields among `fields`, each after the formula fields it
+    reads (their inferred types go into `schema`); returns them in that order."""
+    computed = {c.fd.name: c for c in fields if c.ftype.name == "formula"}
+    parsed: dict[str, Formula] = {}
+    for name, c in computed.items():
+        try:
+            parsed[name] = parse(getattr(c.settings, "expression", ""))
+        except FormulaError as exc:
+            errors.formula(c.path + ".settings.expression", exc)
+            continue
+        for ref in sorted(dependencies(parsed[name]) & forbidden):
+            errors.add(c.path + ".settings.expression",
+                       f"A sub-table's formula column cannot read the computed field [{ref}].", "formula")
+            del parsed[name]
+            break
+    try:
+        order = [computed[n] for n in DependencyGraph(parsed).order() if n in computed]
+    except FormulaError as exc:  # a circle: reported at the first field in it, naming all of them
+        culprit = computed.get(exc.field or "")
+        errors.formula((culprit.path if culprit else "$.fields") + ".settings.expression", exc)
+        return []
+    for c in order:
+        try:
+            c.type = check(parsed[c.fd.name], schema)
+            schema[c.fd.name] = c.type
+            c.expression = compile_py(parsed[c.fd.name], schema)
+        except FormulaError as exc:
+            errors.formula(c.path + ".settings.expression", exc)
+    return [c for c in order if c.expression is not None]
+
+
+def _compile_rules(c: CompiledField, schema: dict[str, Type], errors: _Errors) -> None:
     fd = c.fd
     for attr, expect in (("default", c.type), ("visible_if", BOOL), ("required_if", BOOL)):
         source = getattr(fd, attr)
@@ -169,14 +212,10 @@ def _compile_rules(c: CompiledField, path: str, schema: dict[str, Type], errors:
             check(f, schema, expect=expect)
             setattr(c, attr, compile_py(f, schema))
         except FormulaError as exc:
-            errors.formula(f"{path}.{attr}", exc)
+            errors.formula(f"{c.path}.{attr}", exc)
 
 
-def _path_of(form: FormDef, c: CompiledField) -> str:
-    for i, fd in enumerate(form.fields):
-        if fd is c.fd:
-            return f"$.fields[{i}]"
-    return "$.fields"
+_UNKNOWN = re.compile(r"^Object (?:contains unknown|missing required) field `([^`]+)`")
 
 
 def _strip_at(message: str) -> str:
@@ -184,6 +223,12 @@ def _strip_at(message: str) -> str:
 
 
 def _settings_path(field_path: str, message: str) -> str:
+    """Where msgspec's message points, under the field's settings: `... - at `$.max`` is
+    `.settings.max`; an unknown or missing key is named by the message alone."""
+    inner = ""
     if " - at `$" in message:
-        return f"{field_path}.settings" + message.rsplit(" - at `$", 1)[1].rstrip("`")
-    return f"{field_path}.settings"
+        inner = message.rsplit(" - at `$", 1)[1].rstrip("`")
+    m = _UNKNOWN.match(message)
+    if m is not None:
+        inner += f".{m.group(1)}"
+    return f"{field_path}.settings{inner}"

@@ -8,6 +8,7 @@ import msgspec
 from msgspec import Meta
 
 from tack.forms.fields.base import FieldType, Invalid, ValueContext, field_type
+from tack.forms.fields.number import round_half_up
 from tack.formula import ANY, Type
 
 
@@ -31,6 +32,20 @@ class FormulaField(FieldType):
 
     def clean(self, value: Any, settings: Any, vctx: ValueContext) -> Any:
         raise Invalid("This field is computed; it cannot be set.", "read-only")
+
+    def from_formula(self, value: Any, s: Any, vctx: ValueContext) -> Any:
+        if s.decimals is not None and isinstance(value, int | float) and not isinstance(value, bool):
+            return round_half_up(value, s.decimals)
+        return value
+
+    def to_text(self, value: Any, s: Any) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, float) and s.decimals is not None:
+            return f"{value:.{s.decimals}f}"
+        if isinstance(value, list):
+            return ", ".join(self.to_text(v, s) for v in value if v is not None)
+        return super().to_text(value, s)
 
 
 class LayoutSettings(msgspec.Struct, forbid_unknown_fields=True):
@@ -61,4 +76,6 @@ class SubTable(FieldType):
     family = "subtable"
 
     def clean(self, value: Any, settings: Any, vctx: ValueContext) -> Any:
-        raise AssertionError("sub-tables are cleaned by tack.forms.values")
+        # Rows are cleaned row by row, column by column, by tack.forms.values, which knows the
+        # columns; on its own (a formula's result as a default) nothing stands for rows.
+        raise Invalid("A sub-table's rows are sent with the form, row by row.", "type")

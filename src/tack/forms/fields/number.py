@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any, ClassVar
 
@@ -36,14 +37,14 @@ class _Number(FieldType):
 
     def check_settings(self, s: Any) -> None:
         if s.min is not None and s.max is not None and s.min > s.max:
-            raise Invalid("The minimum is above the maximum.", "min-max")
+            raise Invalid("The minimum is above the maximum.", "min-max", at=".max")
 
     def formula_type(self, settings: Any) -> Type:
         return NUMBER
 
     def clean(self, value: Any, s: Any, vctx: ValueContext) -> Any:
         number = _number(value)
-        number = _round(number, s.decimals)
+        number = round_half_up(number, s.decimals)
         if s.min is not None and number < s.min:
             raise Invalid(f"Enter {s.min:g} or more.", "minimum")
         if s.max is not None and number > s.max:
@@ -56,7 +57,12 @@ class _Number(FieldType):
         return f"{value:.{s.decimals}f}"
 
     def from_text(self, text: str, s: Any) -> Any:
-        return text.replace(",", "").replace("¥", "").replace("$", "").replace("%", "").strip()
+        return _CELL_NOISE.sub("", text)
+
+
+# Thousands separators, spaces and currency signs in an imported cell. Locale-neutral: a comma
+# is always a thousands separator, a point always the decimal point.
+_CELL_NOISE = re.compile(r"[,\s¥￥$€£元]")
 
 
 def _number(value: Any) -> float | int:
@@ -78,9 +84,10 @@ def _number(value: Any) -> float | int:
     return number
 
 
-def _round(number: float | int, decimals: int) -> float | int:
-    if isinstance(number, int):
-        return number
+def round_half_up(number: float | int, decimals: int) -> float | int:
+    """Rounded the way people round money (2.675 → 2.68), integral results as ints."""
+    if isinstance(number, int) or not math.isfinite(number) or abs(number) >= LIMIT:
+        return number  # beyond 15 digits there is nothing left to round
     rounded = float(Decimal(repr(number)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
     return int(rounded) if rounded.is_integer() else rounded
 
@@ -105,10 +112,23 @@ class Percent(_Number):
     def clean(self, value: Any, s: Any, vctx: ValueContext) -> Any:
         if isinstance(value, str) and value.strip().endswith("%"):
             value = _number(value.strip()[:-1]) / 100
-        return super().clean(value, s, vctx)
+        # `decimals` counts the digits shown after the percent's point: 12.5 % with one
+        # decimal is the fraction 0.125, which keeps three.
+        number = round_half_up(_number(value), s.decimals + 2)
+        if abs(number) >= LIMIT / 100:  # so that its percent, as shown and imported, stays a number
+            raise Invalid("The number is too large.", "maximum")
+        if s.min is not None and number < s.min:
+            raise Invalid(f"Enter {s.min * 100:g}% or more.", "minimum")
+        if s.max is not None and number > s.max:
+            raise Invalid(f"Enter {s.max * 100:g}% or less.", "maximum")
+        return number
 
     def to_text(self, value: Any, s: Any) -> str:
         return "" if value is None else f"{value * 100:.{s.decimals}f}%"
+
+    def from_text(self, text: str, s: Any) -> Any:
+        cell = _CELL_NOISE.sub("", text)
+        return cell if cell.endswith("%") or not cell else cell + "%"  # "12.5" in a percent column is 12.5 %
 
 
 @field_type
@@ -121,6 +141,17 @@ class Rating(FieldType):
         return NUMBER
 
     def clean(self, value: Any, s: Any, vctx: ValueContext) -> Any:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= s.max:
             raise Invalid(f"Expected a whole number of stars from 0 to {s.max}.", "range")
         return value
+
+    def from_text(self, text: str, s: Any) -> Any:
+        cell = text.strip()
+        if cell and set(cell) <= {"★", "☆"}:
+            return cell.count("★")  # "★★★☆☆"
+        try:
+            return int(cell)
+        except ValueError:
+            return cell
