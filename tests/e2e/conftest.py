@@ -119,8 +119,10 @@ def live_server() -> Iterator[str]:
                     proc.wait(timeout=5)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    # Module scope, not session: Playwright's sync API keeps its own event loop running in this
+    # thread while it is open, and the async tests collected after tests/e2e could not start.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
