@@ -172,3 +172,48 @@ async def test_comments_and_permissions(client: Any, alice: Api, demo: dict[str,
     assert (await carol.delete(f"{curl}/{r.json()['id']}")).status_code == 403
     # members use apps; only admins build them
     assert (await carol.post(f"/api/v1/orgs/{org}/apps", {"name": "Mine"})).status_code == 403
+
+
+
+async def test_a_unique_value_waits_for_a_concurrent_submission_of_it(alice: Api, demo: dict[str, Any],
+                                                                     rt: Any) -> None:
+    """The second of two overlapping transactions submitting the same unique value waits for the
+    first to commit, then sees it and is refused (PostgreSQL: an advisory lock per value)."""
+    import uuid
+
+    import pytest
+
+    from tack.core.ctx import Actor, Ctx
+    from tack.core.errors import ValidationFailed
+    from tack.records.models import RecordCreate
+    from tack.records.service import create_record
+
+    org = demo["org_id"]
+    form = await make_form(alice, org)
+    body = RecordCreate(data={"Title": "Only once", "lines": [{"amount": 1}]})
+
+    def ctx_for(conn: Any) -> Ctx:
+        return Ctx(org_id=uuid.UUID(org), actor=Actor.system(), conn=conn, clock=rt.clock)
+
+    async def second() -> None:
+        async with rt.db.transaction() as conn:
+            await create_record(ctx_for(conn), uuid.UUID(form["id"]), body)
+
+    async with rt.db.transaction() as conn:
+        await create_record(ctx_for(conn), uuid.UUID(form["id"]), body)
+        task = asyncio.create_task(second())
+        await asyncio.sleep(0.5)
+        assert not task.done(), "the second submission waits while the first is open"
+    with pytest.raises(ValidationFailed) as err:
+        await task
+    assert err.value.errors[0].rule == "unique"
+
+
+async def test_a_unique_value_submitted_twice_at_once_is_stored_once(alice: Api, demo: dict[str, Any]) -> None:
+    org = demo["org_id"]
+    form = await make_form(alice, org)
+    url = f"/api/v1/orgs/{org}/forms/{form['id']}/records"
+    body = {"data": {"Title": "Same title", "lines": [{"amount": 1}]}}
+    results = await asyncio.gather(*(alice.post(url, body) for _ in range(6)))
+    assert sorted(r.status_code for r in results) == [201] + [422] * 5
+    assert len((await alice.get(url)).json()["items"]) == 1

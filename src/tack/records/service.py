@@ -4,6 +4,7 @@ its event in one transaction."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -199,6 +200,12 @@ async def _check_unique(ctx: Ctx, form: CompiledForm, form_id: uuid.UUID, data: 
         value = data.get(c.fd.id)
         if not c.fd.unique or value is None or isinstance(value, list | dict | bool):
             continue
+        if dialect_of(ctx.conn) == "postgresql":
+            # Two submissions of the same value at once would both find no other record: take a
+            # lock named after (form, field, value) until this transaction ends, so they queue.
+            digest = hashlib.sha256(f"{ctx.org_id}:{form_id}:{c.fd.id}:{value!r}".encode()).digest()
+            await ctx.conn.execute(sa.select(sa.func.pg_advisory_xact_lock(
+                int.from_bytes(digest[:8], "big", signed=True))))
         cell = records.c.data[c.fd.id]
         cond = cell.as_float() == value if isinstance(value, int | float) else cell.as_string() == value
         q = sa.select(records.c.id).where(records.c.org_id == ctx.org_id, records.c.form_id == form_id,
