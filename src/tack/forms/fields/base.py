@@ -151,3 +151,17 @@ def split_list(text: str) -> list[str]:
     """An imported cell holding several values: split on commas, semicolons (ASCII or
     full-width) and line breaks."""
     return [p for p in (s.strip() for s in re.split(r"[,;，；、\n]", text)) if p]
+
+
+class IdListText:
+    """Text export and import of a list of ids (members, departments, files): comma-separated.
+    An importer that maps names, emails or file names to ids does it in one lookup before
+    `clean`, as the caller of `clean` does for the directory."""
+
+    def to_text(self, value: Any, s: Any) -> str:
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return "" if value is None else str(value)
+
+    def from_text(self, text: str, s: Any) -> Any:
+        return split_list(text)

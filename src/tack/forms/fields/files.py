@@ -17,6 +17,7 @@ from msgspec import Meta
 
 from tack.forms.fields.base import (
     FieldType,
+    IdListText,
     Invalid,
     NoSettings,
     ValueContext,
@@ -24,7 +25,6 @@ from tack.forms.fields.base import (
     dedupe,
     field_type,
     parse_uuid,
-    split_list,
 )
 from tack.formula import TEXT, Type, list_of
 
@@ -84,7 +84,7 @@ def _one_file(value: Any, vctx: ValueContext, types: frozenset[str] | None, at: 
     return str(ident)
 
 
-class _Files(FieldType):
+class _Files(IdListText, FieldType):
     family = "files"
 
     def formula_type(self, settings: Any) -> Type:
@@ -100,14 +100,6 @@ class _Files(FieldType):
         if s.max_files is not None and len(ids) > s.max_files:
             raise Invalid(f"Attach at most {s.max_files} files.", "max-items")
         return ids
-
-    def to_text(self, value: Any, s: Any) -> str:
-        if isinstance(value, list):
-            return ", ".join(str(v) for v in value)
-        return super().to_text(value, s)
-
-    def from_text(self, text: str, s: Any) -> Any:
-        return split_list(text)
 
 
 @field_type

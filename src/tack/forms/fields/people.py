@@ -16,6 +16,7 @@ from msgspec import Meta
 
 from tack.forms.fields.base import (
     FieldType,
+    IdListText,
     Invalid,
     NoSettings,
     ValueContext,
@@ -23,7 +24,6 @@ from tack.forms.fields.base import (
     dedupe,
     field_type,
     parse_uuid,
-    split_list,
 )
 from tack.formula import DEPARTMENT, DEPARTMENTS, MEMBER, MEMBERS, Type
 
@@ -58,7 +58,7 @@ class _One(FieldType):
         return text.strip()
 
 
-class _Many(_One):
+class _Many(IdListText, _One):
     Settings = ManySettings
     plural: ClassVar[str]  # "members"
 
@@ -68,16 +68,6 @@ class _Many(_One):
         if s.max is not None and len(ids) > s.max:
             raise Invalid(f"Choose at most {s.max} {self.plural}.", "max-items")
         return ids
-
-    def to_text(self, value: Any, s: Any) -> str:
-        if isinstance(value, list):
-            return ", ".join(str(v) for v in value)
-        return super().to_text(value, s)
-
-    def from_text(self, text: str, s: Any) -> Any:
-        # Ids. An importer that maps names, emails or phone numbers to ids does it in one
-        # directory lookup before, as the caller of `clean` does.
-        return split_list(text)
 
 
 @field_type
