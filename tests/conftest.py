@@ -124,7 +124,7 @@ async def demo(rt: Runtime) -> dict[str, Any]:
     """The demo organization; returns its id and the member ids by email."""
     from tack.demo import load_demo
 
-    await load_demo(rt.settings)
+    await load_demo(rt.settings, templates=False)
     return await demo_facts(rt)
 
 

@@ -35,6 +35,8 @@ def test_operator_commands(tmp_path: Path) -> None:
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'tack.db'}")
     with engine.connect() as c:
         assert c.execute(sa.text("SELECT count(*) FROM orgs")).scalar() == 2
+        apps = set(c.execute(sa.text("SELECT name FROM apps")).scalars())
+        assert {"Visitor management", "Expense reimbursement", "OKR"} <= apps, "`tack demo` installs the templates"
         assert c.execute(sa.text("SELECT email FROM users WHERE name = 'Ann'")).scalar() == "owner@acme.example"
         h = c.execute(sa.text("SELECT password_hash FROM users WHERE name = 'Ann'")).scalar()
         assert h.startswith("$argon2id$")

@@ -16,6 +16,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from tack import __version__
+from tack.apps.api import list_templates
 from tack.apps.api import router as apps_router
 from tack.auth.api import router as auth_router
 from tack.config import Settings
@@ -88,7 +89,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK,
         use_handler_docstrings=True,
     )
     app = Litestar(
-        route_handlers=[healthz, readyz, auth_router, directory_router, files_router, apps_router, records_router,
+        route_handlers=[healthz, readyz, auth_router, directory_router, files_router, apps_router, list_templates, records_router,
                         spa],
         exception_handlers=HANDLERS,
         before_request=reject_nul_characters,

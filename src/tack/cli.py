@@ -1,4 +1,4 @@
-"""The `tack` command: serve, migrate, init, demo, worker, jobs, files, version."""
+"""The `tack` command: serve, migrate, init, demo, worker, jobs, app, files, version."""
 
 from __future__ import annotations
 
@@ -6,12 +6,20 @@ import asyncio
 import os
 import signal
 import sys
+import uuid
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from tack import __version__
 from tack.config import Settings
+
+if TYPE_CHECKING:
+    from tack.core.ctx import Ctx
+
+T = TypeVar("T")
 
 
 def _settings() -> Settings:
@@ -142,6 +150,72 @@ def jobs_retry(job_id: str | None) -> None:
 
 
 @main.group()
+def app() -> None:
+    """Export and import apps as documents (YAML or JSON)."""
+
+
+def _uuid(value: str, hint: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise click.BadParameter(f"not an id: {value!r}", param_hint=hint) from None
+
+
+@app.command("export")
+@click.option("--org", "org_id", required=True, help="the organization's id")
+@click.option("--app", "app_id", required=True, help="the app's id")
+@click.option("--yaml", "as_yaml", is_flag=True, help="write YAML (default JSON)")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="write to this file (default standard output)")
+def app_export(org_id: str, app_id: str, as_yaml: bool, output: str | None) -> None:
+    """Write an app and its forms as a document."""
+    from tack.apps import documents
+    from tack.setup import as_system
+
+    org, app_ = _uuid(org_id, "--org"), _uuid(app_id, "--app")
+
+    async def run(ctx: Ctx) -> documents.AppDocument:
+        return await documents.export_app(ctx, app_)
+
+    doc = _run_or_exit(as_system(_settings(), org, run, write=False))
+    text = documents.to_yaml(doc) if as_yaml else documents.to_json(doc).decode() + "\n"
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@app.command("import")
+@click.option("--org", "org_id", required=True, help="the organization's id")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def app_import(org_id: str, file: str) -> None:
+    """Create a new app from a document (.yaml/.yml or .json); prints the new app's id."""
+    from tack.apps import documents
+    from tack.setup import as_system
+
+    org = _uuid(org_id, "--org")
+    body = Path(file).read_bytes()
+    kind = "application/yaml" if file.lower().endswith((".yaml", ".yml")) else "application/json"
+
+    async def run(ctx: Ctx) -> uuid.UUID:
+        return (await documents.import_app(ctx, documents.parse_document(body, kind))).id
+
+    click.echo(str(_run_or_exit(as_system(_settings(), org, run))))
+
+
+def _run_or_exit(coro: Coroutine[Any, Any, T]) -> T:
+    from tack.core.errors import Problem
+
+    try:
+        return asyncio.run(coro)
+    except Problem as exc:  # say it plainly, with each problem's path
+        click.echo(f"error: {exc}", err=True)
+        for e in exc.errors:
+            click.echo(f"  {e.path}: {e.message}", err=True)
+        sys.exit(1)
+
+
+@main.group()
 def files() -> None:
     """Check the file store."""
 
@@ -152,8 +226,6 @@ def files() -> None:
               help="remove stored files no row refers to, and uploads abandoned over a day ago")
 def files_verify(org_id: str | None, purge_orphans: bool) -> None:
     """Re-hash every stored file; report missing and damaged ones (exit status 1 if any)."""
-    import uuid
-
     from tack.core.db import Database
     from tack.files.storage import storage_for
     from tack.files.verify import Report, verify_store

@@ -1,5 +1,6 @@
 """The demo organization `tack demo` loads: a small company with a department tree, managers,
-heads, roles and an admin, so every screen has something to show on first run."""
+heads, roles and an admin, and the app templates of `examples/apps/` installed, so every screen
+has something to show on first run."""
 
 from __future__ import annotations
 
@@ -54,8 +55,9 @@ ROLES = [("Finance", "Approves payments", ["jack@example.com", "kate@example.com
          ("Director", "Heads of business lines", ["bob@example.com", "grace@example.com", "jack@example.com"])]
 
 
-async def load_demo(settings: Settings) -> bool:
-    """Create the demo organization unless it exists. True when it was created now."""
+async def load_demo(settings: Settings, *, templates: bool = True) -> bool:
+    """Create the demo organization unless it exists. True when it was created now. Tests that
+    need no apps pass `templates=False` (installing them costs every such test time)."""
     db = Database(settings.database_url)
     try:
         async with db.transaction() as conn:
@@ -67,6 +69,8 @@ async def load_demo(settings: Settings) -> bool:
             ctx = await orgs.create_org(conn, SYSTEM_CLOCK, owner["id"], msgspec.convert(
                 {"name": DEMO_ORG, "time_zone": "Asia/Shanghai"}, OrgCreate))
             await _fill(ctx, pw)
+            if templates:
+                await _install_templates(ctx)
         return True
     finally:
         await db.dispose()
@@ -106,3 +110,10 @@ async def _fill(ctx: Ctx, pw: str) -> None:
     await members.set_admin_role(ctx, member_ids["leo@example.com"], AdminSet(admin_role="admin"))
     await members.set_admin_role(ctx, member_ids["grace@example.com"],
                                  AdminSet(admin_role="sub_admin", department_ids=[dept_ids["Sales"]]))
+
+
+async def _install_templates(ctx: Ctx) -> None:
+    from tack.apps.documents import import_app, load_template, template_names
+
+    for name in template_names():
+        await import_app(ctx, load_template(name))

@@ -1,9 +1,10 @@
-"""Operator tasks behind the CLI: first organization, dead letters."""
+"""Operator tasks behind the CLI: first organization, dead letters, work done as the system."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import msgspec
 import sqlalchemy as sa
@@ -12,12 +13,29 @@ from tack.auth.accounts import check_password_rules
 from tack.auth.passwords import hash_password
 from tack.config import Settings
 from tack.core.clock import SYSTEM_CLOCK
+from tack.core.ctx import Actor, Ctx
 from tack.core.db import Database
-from tack.core.errors import Conflict
+from tack.core.errors import Conflict, NotFound
 from tack.core.jobs import retry_dead
 from tack.core.tables import jobs
 from tack.directory import orgs, users
 from tack.directory.models import OrgCreate
+from tack.directory.tables import orgs as orgs_t
+
+T = TypeVar("T")
+
+
+async def as_system(settings: Settings, org_id: uuid.UUID, work: Callable[[Ctx], Awaitable[T]], *,
+                    write: bool = True) -> T:
+    """Run `work` in one transaction as the system actor of an organization (the operator's CLI)."""
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction(write=write) as conn:
+            if (await conn.execute(sa.select(orgs_t.c.id).where(orgs_t.c.id == org_id))).first() is None:
+                raise NotFound(f"No organization {org_id}.")
+            return await work(Ctx(org_id=org_id, actor=Actor.system("cli"), conn=conn, clock=SYSTEM_CLOCK))
+    finally:
+        await db.dispose()
 
 
 async def create_first_org(settings: Settings, *, org_name: str, email: str, name: str, password: str,

@@ -67,6 +67,7 @@ def bodies(ids: dict[str, str], scopes: list[str]) -> dict[tuple[str, str], Any]
         ("POST", f"{p}/roles/{{role_id}}/members"): {"member_ids": [ids["member_id"]]},
         ("POST", f"{p}/invitations"): {"department_id": ids["department_id"], "max_uses": 5},
         ("POST", f"{p}/tokens"): {"name": "stolen", "kind": "organization", "scopes": scopes},
+        ("POST", f"{p}/apps/install"): {"template": "visitor"},
         ("POST", f"{p}/files"): Multipart(files={"file": ("stolen.png", png(), "image/png")}, data={"purpose": "image"}),
     }
 

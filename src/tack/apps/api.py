@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from litestar import Request, Router, delete, get, patch, post
+from litestar import Request, Response, Router, delete, get, patch, post
 from litestar.params import Parameter
 
-from tack.apps import service
+from tack.apps import documents, form_check, service
+from tack.apps.documents import AppDocument, TemplateInstall, TemplateList
 from tack.apps.models import App, AppCreate, AppList, AppUpdate, Form, FormList, FormPublish
+from tack.auth.policy import require
 from tack.forms.model import FormDef
-from tack.http.context import org_ctx
+from tack.http.context import org_ctx, resolve_principal, runtime_of
 
 Req = Request[Any, Any, Any]
 
@@ -71,5 +73,45 @@ async def publish_form(request: Req, org_id: uuid.UUID, form_id: uuid.UUID, data
         return await service.publish_form(ctx, form_id, data)
 
 
+@post("/forms/check", status_code=200,
+      summary="Check a form definition without saving it (the designer's live check; its problems as data)")
+async def check_form(request: Req, org_id: uuid.UUID, data: FormDef) -> form_check.FormCheck:
+    async with org_ctx(request, org_id) as ctx:
+        return await form_check.check_form(ctx, data)
+
+
+@get("/apps/{app_id:str}/document", summary="Export an app as a document (JSON, or YAML with format=yaml)")
+async def export_app(request: Req, org_id: uuid.UUID, app_id: uuid.UUID,
+                     format: Literal["json", "yaml"] = "json") -> Response[AppDocument]:
+    async with org_ctx(request, org_id) as ctx:
+        doc = await documents.export_app(ctx, app_id)
+    if format == "yaml":
+        return Response(documents.to_yaml(doc).encode(), media_type="application/yaml")  # type: ignore[arg-type]
+    return Response(doc)
+
+
+@post("/apps/import", status_code=201,
+      summary="Import an app document (JSON, or YAML with Content-Type application/yaml) as a new app")
+async def import_app(request: Req, org_id: uuid.UUID) -> App:
+    async with org_ctx(request, org_id) as ctx:
+        require(ctx.actor, "app.manage")
+        doc = documents.parse_document(await request.body(), request.headers.get("content-type"))
+        return await documents.import_app(ctx, doc)
+
+
+@post("/apps/install", status_code=201, summary="Install an app from a template (see /api/v1/templates)")
+async def install_template(request: Req, org_id: uuid.UUID, data: TemplateInstall) -> App:
+    async with org_ctx(request, org_id) as ctx:
+        return await documents.install_template(ctx, data.template)
+
+
+@get("/api/v1/templates", tags=["apps"], summary="List the app templates that can be installed")
+async def list_templates(request: Req) -> TemplateList:
+    async with runtime_of(request).db.transaction(write=False) as conn:
+        await resolve_principal(request, conn)  # signed in (any person or token)
+    return documents.list_templates()
+
+
 router = Router(path="/api/v1/orgs/{org_id:str}", tags=["apps"], route_handlers=[
-    list_apps, create_app, get_app, update_app, delete_app, list_forms, create_form, get_form, publish_form])
+    list_apps, create_app, get_app, update_app, delete_app, list_forms, create_form, get_form, publish_form, check_form,
+    export_app, import_app, install_template])

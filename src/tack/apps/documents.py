@@ -1,0 +1,162 @@
+"""App documents: an app and its forms as one versioned document (`tack.app/v1`), in JSON or YAML.
+
+`export_app` writes the published definition of each form (field ids included, so a document
+imported elsewhere keys its records the same way); `import_app` checks every form of a
+document before creating anything and then creates a new app through the ordinary service
+calls, in the caller's transaction: a document is installed whole or not at all. Problems are
+reported at their path in the document (`$.forms[1].fields[3].settings`).
+
+Templates are app documents shipped in `examples/apps/<name>.yaml`, looked up by name only.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+from typing import Annotated, Any, Final, Literal
+
+import msgspec
+import sqlalchemy as sa
+import yaml
+from msgspec import Meta
+
+from tack.apps import service
+from tack.apps.models import App, AppCreate, AppName
+from tack.apps.tables import forms
+from tack.auth.policy import require
+from tack.core.ctx import Ctx
+from tack.core.errors import BadRequest, FieldError, NotFound, ValidationFailed
+from tack.forms.definition import compile_form
+from tack.forms.model import FormDef
+
+FORMAT: Final = "tack.app/v1"
+MAX_DOCUMENT_BYTES = 1024 * 1024
+MAX_FORMS = 100
+TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "examples" / "apps"
+TEMPLATE_NAME = re.compile(r"^[a-z0-9-]{1,64}$")
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
+
+
+class AppDocument(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """An app and its forms, as exported and imported (`format` names the document's version)."""
+
+    format: Literal["tack.app/v1"]
+    name: AppName
+    forms: Annotated[list[FormDef], Meta(max_length=MAX_FORMS)]
+    description: Annotated[str, Meta(max_length=4000)] | None = None
+    icon: Annotated[str, Meta(max_length=100)] | None = None
+
+
+class Template(msgspec.Struct):
+    name: str  # the template's key (its file name), e.g. "visitor"
+    title: str  # the app's name
+    description: str | None
+    icon: str | None
+    forms: list[str]
+
+
+class TemplateList(msgspec.Struct):
+    items: list[Template]
+
+
+class TemplateInstall(msgspec.Struct, forbid_unknown_fields=True):
+    template: Annotated[str, Meta(min_length=1, max_length=100)]
+
+
+async def export_app(ctx: Ctx, app_id: uuid.UUID) -> AppDocument:
+    app = await service.get_app(ctx, app_id)
+    ids = (await ctx.conn.execute(sa.select(forms.c.id).where(
+        forms.c.org_id == ctx.org_id, forms.c.app_id == app_id, forms.c.deleted_at.is_(None))
+        .order_by(forms.c.id))).scalars().all()  # ids are time-ordered: the order forms were made in
+    defs = [(await service.get_form(ctx, form_id)).definition for form_id in ids]
+    return AppDocument(format=FORMAT, name=app.name, description=app.description, icon=app.icon, forms=defs)
+
+
+async def import_app(ctx: Ctx, doc: AppDocument) -> App:
+    """A new app with the document's forms; every form is checked before anything is created."""
+    require(ctx.actor, "app.manage")
+    errors: list[FieldError] = []
+    for i, form in enumerate(doc.forms):
+        try:
+            compile_form(form)
+        except ValidationFailed as exc:
+            errors.extend(FieldError(path=f"$.forms[{i}]" + e.path.removeprefix("$"), message=e.message,
+                                     rule=e.rule) for e in exc.errors)
+    if errors:
+        raise ValidationFailed("The app document has problems to fix before it can be imported.",
+                               errors=errors[:100])
+    app = await service.create_app(ctx, AppCreate(name=doc.name, description=doc.description, icon=doc.icon))
+    for form in doc.forms:
+        await service.create_form(ctx, app.id, form)
+    return app
+
+
+def to_yaml(doc: AppDocument) -> str:
+    return str(yaml.safe_dump(msgspec.to_builtins(doc), sort_keys=False, allow_unicode=True, width=100))
+
+
+def to_json(doc: AppDocument) -> bytes:
+    return msgspec.json.format(msgspec.json.encode(doc), indent=2)
+
+
+class _NoAliasLoader(yaml.SafeLoader):  # type: ignore[misc]
+    """Safe YAML without anchors and aliases (no "billion laughs" expansion downstream)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "YAML aliases are not allowed",
+                                              self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
+def parse_document(body: bytes, content_type: str | None = None) -> AppDocument:
+    """Decode a JSON or YAML app document: malformed input is a 400, a wrong shape a 422."""
+    if len(body) > MAX_DOCUMENT_BYTES:
+        raise BadRequest(f"An app document may be at most {MAX_DOCUMENT_BYTES // 1024} KiB.")
+    is_yaml = (content_type or "").split(";", 1)[0].strip().lower() in YAML_TYPES
+    try:
+        raw: Any = yaml.load(body, Loader=_NoAliasLoader) if is_yaml else msgspec.json.decode(body)  # noqa: S506
+    except (yaml.YAMLError, msgspec.DecodeError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"The document is not valid {'YAML' if is_yaml else 'JSON'}: {exc}") from None
+    return convert_document(raw)
+
+
+def convert_document(raw: Any) -> AppDocument:
+    try:
+        return msgspec.convert(raw, AppDocument, str_keys=True)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        path = "$"
+        if " - at `" in message:
+            message, path = message.rsplit(" - at `", 1)
+            path = path.rstrip("`")
+        raise ValidationFailed.field(path, message, "schema") from None
+
+
+def load_template(name: str) -> AppDocument:
+    if not TEMPLATE_NAME.fullmatch(name):
+        raise BadRequest("A template name is lower-case letters, digits and hyphens.")
+    path = TEMPLATES_DIR / f"{name}.yaml"
+    if not path.is_file():
+        raise NotFound(f"No template named {name!r}.")
+    return parse_document(path.read_bytes(), "application/yaml")
+
+
+def list_templates() -> TemplateList:
+    items = []
+    for path in sorted(TEMPLATES_DIR.glob("*.yaml")):
+        if TEMPLATE_NAME.fullmatch(path.stem):
+            doc = load_template(path.stem)
+            items.append(Template(name=path.stem, title=doc.name, description=doc.description, icon=doc.icon,
+                                  forms=[f.name for f in doc.forms]))
+    return TemplateList(items=items)
+
+
+def template_names() -> list[str]:
+    return [t.name for t in list_templates().items]
+
+
+async def install_template(ctx: Ctx, name: str) -> App:
+    require(ctx.actor, "app.manage")
+    return await import_app(ctx, load_template(name))
