@@ -18,9 +18,15 @@ config = context.config
 url = config.attributes.get("url") or Settings.from_env().database_url
 
 
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Indexes Tack makes at run time (promoted `rx_*` indexes for views) or outside the
+    metadata (the `tx_*` text-search index on PostgreSQL) are not the migrations' business."""
+    return not (type_ == "index" and name is not None and name.startswith(("rx_", "tx_")))
+
+
 def run_migrations_offline() -> None:
     context.configure(url=sync_url(url), target_metadata=metadata, literal_binds=True,
-                      render_as_batch=url.startswith("sqlite"))
+                      render_as_batch=url.startswith("sqlite"), include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -29,7 +35,7 @@ def run_migrations_online() -> None:
     engine = create_engine(sync_url(url), poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=metadata,
-                          render_as_batch=connection.dialect.name == "sqlite")
+                          render_as_batch=connection.dialect.name == "sqlite", include_object=include_object)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

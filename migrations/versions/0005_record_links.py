@@ -18,8 +18,20 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table('record_links',
+    sa.Column('org_id', sa.Uuid(), nullable=False),
+    sa.Column('record_id', sa.Uuid(), nullable=False),
+    sa.Column('field_id', sa.String(length=40), nullable=False),
+    sa.Column('target_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['org_id', 'record_id'], ['records.org_id', 'records.id'],
+                            name=op.f('fk_record_links_org_id_record_id_records')),
+    sa.PrimaryKeyConstraint('org_id', 'record_id', 'field_id', 'target_id', name=op.f('pk_record_links'))
+    )
+    with op.batch_alter_table('record_links', schema=None) as batch_op:
+        batch_op.create_index('ix_record_links_target', ['org_id', 'target_id', 'record_id'], unique=False)
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('record_links', schema=None) as batch_op:
+        batch_op.drop_index('ix_record_links_target')
+    op.drop_table('record_links')

@@ -16,8 +16,10 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from tack import __version__
+from tack.access.api import router as access_router
 from tack.apps.api import list_templates
 from tack.apps.api import router as apps_router
+from tack.apps.schema_api import router as schema_router
 from tack.auth.api import router as auth_router
 from tack.config import Settings
 from tack.core.clock import SYSTEM_CLOCK, Clock
@@ -29,7 +31,10 @@ from tack.http.problems import HANDLERS
 from tack.http.static import default_web_dir, spa
 from tack.http.text import reject_nul_characters
 from tack.records.api import router as records_router
+from tack.records.query.api import router as record_query_router
+from tack.records.transfer_api import router as transfer_router
 from tack.runtime import Runtime
+from tack.views.api import router as views_router
 
 log = logging.getLogger("tack")
 
@@ -89,8 +94,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK,
         use_handler_docstrings=True,
     )
     app = Litestar(
-        route_handlers=[healthz, readyz, auth_router, directory_router, files_router, apps_router, list_templates, records_router,
-                        spa],
+        route_handlers=[healthz, readyz, auth_router, directory_router, files_router, apps_router, list_templates, records_router, record_query_router,
+                        views_router, access_router, schema_router, transfer_router, spa],
         exception_handlers=HANDLERS,
         before_request=reject_nul_characters,
         middleware=[DefineMiddleware(idempotency_middleware)],

@@ -52,6 +52,7 @@ class Settings:
     file_storage: str = "local"  # the storage backend of uploaded files (tack.files.storage)
     upload_max_bytes: int = 25 * 1024 * 1024
     upload_types: tuple[str, ...] = DEFAULT_UPLOAD_TYPES  # content types, `type/*`, or families
+    field_trash_days: int = 30  # how long a form's deleted fields keep their values before they are purged
 
     @staticmethod
     def from_env(env: dict[str, str] | None = None) -> Settings:
@@ -80,6 +81,7 @@ class Settings:
             log_level=e.get("TACK_LOG_LEVEL", "INFO"),
             file_storage=e.get("TACK_FILE_STORAGE", "local").strip() or "local",
             upload_max_bytes=_size(e.get("TACK_UPLOAD_MAX_BYTES"), 25 * 1024 * 1024),
+            field_trash_days=int(e.get("TACK_FIELD_TRASH_DAYS", "30")),
             upload_types=tuple(t.strip() for t in e.get("TACK_UPLOAD_TYPES", "").split(",") if t.strip())
             or DEFAULT_UPLOAD_TYPES,
         )

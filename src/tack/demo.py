@@ -55,6 +55,17 @@ ROLES = [("Finance", "Approves payments", ["jack@example.com", "kate@example.com
          ("Director", "Heads of business lines", ["bob@example.com", "grace@example.com", "jack@example.com"])]
 
 
+_hash_cache: list[str] = []
+
+
+async def _demo_password_hash() -> str:
+    """One argon2 hash of the (public) demo password per process: hashing costs a fifth of a
+    second on purpose, and test suites load the demo hundreds of times."""
+    if not _hash_cache:
+        _hash_cache.append(await hash_password(DEMO_PASSWORD))
+    return _hash_cache[0]
+
+
 async def load_demo(settings: Settings, *, templates: bool = True) -> bool:
     """Create the demo organization unless it exists. True when it was created now. Tests that
     need no apps pass `templates=False` (installing them costs every such test time)."""
@@ -63,7 +74,7 @@ async def load_demo(settings: Settings, *, templates: bool = True) -> bool:
         async with db.transaction() as conn:
             if (await conn.execute(sa.select(users_t.c.id).where(users_t.c.email == PEOPLE[0][0]))).first():
                 return False
-            pw = await hash_password(DEMO_PASSWORD)
+            pw = await _demo_password_hash()
             owner = await users.create_user(conn, SYSTEM_CLOCK, email=PEOPLE[0][0], name=PEOPLE[0][1],
                                             password_hash=pw)
             ctx = await orgs.create_org(conn, SYSTEM_CLOCK, owner["id"], msgspec.convert(

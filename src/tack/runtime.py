@@ -24,7 +24,10 @@ log = logging.getLogger("tack")
 
 def load_domains(settings: Settings) -> None:
     """Import every module that registers plug-ins (job kinds, consumers), then TACK_PLUGINS."""
-    for name in ("tack.core.mail", "tack.directory.consumers", "tack.files.service", *settings.plugins):
+    for name in ("tack.core.mail", "tack.directory.consumers", "tack.files.service", "tack.records.links",
+                 "tack.apps.field_trash", "tack.records.imports",
+                 "tack.records.query.promote",
+                 *settings.plugins):
         importlib.import_module(name)
 
 
@@ -41,6 +44,9 @@ class Runtime:
         load_domains(settings)
         mail.configure(settings)
         files_storage.configure(settings)
+        from tack.apps import schema_changes  # the trash period of deleted form fields
+
+        schema_changes.configure(settings)
         return cls(settings=settings, db=Database(settings.database_url), bus=create_bus(settings.bus_url), clock=clock)
 
     async def start(self, *, relay: bool = True, background: bool | None = None) -> None:

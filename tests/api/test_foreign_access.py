@@ -161,13 +161,18 @@ async def _org_a_ids(rt: Runtime, alice: Api, demo: dict[str, Any], scopes: list
     # An app with a form, a record and a comment, so the app and record routes act on real ids.
     app_id = (await alice.post(f"/api/v1/orgs/{org}/apps", {"name": "A's app"})).json()["id"]
     r = await alice.post(f"/api/v1/orgs/{org}/apps/{app_id}/forms", {"name": "A's form", "fields": [
-        {"id": "f_title001", "name": "Title", "type": "text"}]})
+        {"id": "f_title001", "name": "Title", "type": "text"}, {"id": "f_old00001", "name": "Old", "type": "text"}]})
     assert r.status_code == 201, r.text
     form_id = r.json()["id"]
+    r = await alice.post(f"/api/v1/orgs/{org}/forms/{form_id}/versions", {"definition": {  # "Old" goes to the trash
+        "name": "A's form", "fields": [{"id": "f_title001", "name": "Title", "type": "text"}]}})
+    assert r.status_code == 201, r.text
     record_id = (await alice.post(f"/api/v1/orgs/{org}/forms/{form_id}/records",
                                   {"data": {"Title": "secret"}})).json()["id"]
     comment_id = (await alice.post(f"/api/v1/orgs/{org}/records/{record_id}/comments",
                                    {"body": "secret too"})).json()["id"]
+    view_id = (await alice.post(f"/api/v1/orgs/{org}/forms/{form_id}/views", {"name": "A's view"})).json()["id"]
+    group_id = (await alice.get(f"/api/v1/orgs/{org}/apps/{app_id}/permission-groups")).json()["items"][0]["id"]
     async with rt.db.transaction(write=False) as conn:
         role_id = (await conn.execute(sa.select(roles.c.id).where(
             roles.c.org_id == uuid.UUID(org), roles.c.name == "Finance"))).scalar_one()
@@ -176,8 +181,8 @@ async def _org_a_ids(rt: Runtime, alice: Api, demo: dict[str, Any], scopes: list
     return {"department_id": demo["departments"]["Sales West"], "member_id": demo["members"]["iris@example.com"],
             "role_id": str(role_id), "invitation_id": invitation_id, "token_id": token_id,
             "root_id": str(root_id), "parent_id": str(root_id), "manager_id": demo["members"]["grace@example.com"],
-            "file_id": file_id, "app_id": app_id, "form_id": form_id, "record_id": record_id,
-            "comment_id": comment_id}
+            "file_id": file_id, "app_id": app_id, "form_id": form_id, "record_id": record_id, "field": "f_old00001",
+            "comment_id": comment_id, "view_id": view_id, "group_id": group_id}
 
 
 def _bad(seen: list[tuple[str, str, int, str]], allowed: set[int]) -> list[str]:

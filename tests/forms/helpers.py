@@ -26,6 +26,10 @@ PDF, PNG, DOCX = (uuid.UUID("0190f5c2-0000-7000-8000-00000000f001"), uuid.UUID("
                   uuid.UUID("0190f5c2-0000-7000-8000-00000000f003"))
 UNTYPED = uuid.UUID("0190f5c2-0000-7000-8000-00000000f004")  # known, but its type was not looked up
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# Records link fields may name: two of the form PRODUCTS, one of another form.
+PRODUCTS = uuid.UUID("0190f5c2-0000-7000-8000-0000000000a1")
+APPLE, PEAR = uuid.UUID("0190f5c2-0000-7000-8000-000000000101"), uuid.UUID("0190f5c2-0000-7000-8000-000000000102")
+ORDER = uuid.UUID("0190f5c2-0000-7000-8000-0000000001ff")
 
 
 def vctx(**overrides: Any) -> ValueContext:
@@ -33,6 +37,7 @@ def vctx(**overrides: Any) -> ValueContext:
         now=NOW, time_zone=TZ, known_members={ANN, BOB}, known_departments={SALES, OPS},
         known_files={PDF, PNG, DOCX, UNTYPED},
         file_types={PDF: "application/pdf", PNG: "image/png", DOCX: DOCX_TYPE},
+        known_records={APPLE: PRODUCTS, PEAR: PRODUCTS, ORDER: uuid.UUID(int=1)},
     )
     base.update(overrides)
     return ValueContext(**base)

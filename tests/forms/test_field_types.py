@@ -14,12 +14,16 @@ from tack.formula import BOOL, DATE, DATETIME, DEPARTMENT, DEPARTMENTS, MEMBER, 
 
 from .helpers import (
     ANN,
+    APPLE,
     BOB,
     DOCX,
     OPS,
     OPTIONS,
+    ORDER,
     PDF,
+    PEAR,
     PNG,
+    PRODUCTS,
     SALES,
     STRANGER,
     UNTYPED,
@@ -109,6 +113,8 @@ VALID: list[tuple[str, dict[str, Any] | None, Any, Any]] = [
     ("location", None, {"lat": 31.230416789, "lng": 121.4737, "address": ""}, {"lat": 31.2304168, "lng": 121.4737}),
     ("location", None, {"lat": 0.00000001, "lng": 0, "address": "北京市东城区"},
      {"lat": 0, "lng": 0, "address": "北京市东城区"}),
+    ("link", {"form_id": str(PRODUCTS)}, str(APPLE), [str(APPLE)]),
+    ("link", {"form_id": str(PRODUCTS), "multiple": True}, [str(PEAR), str(APPLE), str(PEAR)], [str(PEAR), str(APPLE)]),
 ]
 
 # (type, settings, sent, rule, at)
@@ -216,6 +222,12 @@ INVALID: list[tuple[str, dict[str, Any] | None, Any, str, str]] = [
     ("section", None, "x", "read-only", ""),
     ("description", None, "x", "read-only", ""),
     ("subtable", None, [{"a": 1}], "type", ""),
+    ("link", {"form_id": str(PRODUCTS)}, str(ORDER), "exists", ""),
+    ("link", {"form_id": str(PRODUCTS), "multiple": True}, [str(APPLE), str(STRANGER)], "exists", "[1]"),
+    ("link", {"form_id": str(PRODUCTS)}, [str(APPLE), str(PEAR)], "max-items", ""),
+    ("link", {"form_id": str(PRODUCTS)}, 5, "type", ""),
+    ("lookup", {"link": "f_product", "field": "f_price"}, 5, "read-only", ""),
+    ("rollup", {"source": "f_lines", "aggregate": "COUNT"}, 5, "read-only", ""),
 ]
 
 

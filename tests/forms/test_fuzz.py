@@ -19,7 +19,24 @@ from tack.core.errors import ValidationFailed
 from tack.forms.definition import CompiledForm
 from tack.forms.fields import FIELD_TYPES, Invalid
 
-from .helpers import ANN, BOB, DOCX, OPS, PDF, PNG, SALES, STRANGER, UNTYPED, compiled, submit, vctx
+from .helpers import (
+    ANN,
+    APPLE,
+    BOB,
+    DOCX,
+    OPS,
+    ORDER,
+    PDF,
+    PEAR,
+    PNG,
+    PRODUCTS,
+    SALES,
+    STRANGER,
+    UNTYPED,
+    compiled,
+    submit,
+    vctx,
+)
 from .helpers import settings as settings_of
 
 EXAMPLES = int(os.environ.get("FORMS_FUZZ_EXAMPLES", "150"))
@@ -37,6 +54,9 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "date": {"min": "1900-01-01"},
     "text": {"max_length": 50},
     "members": {"max": 3},
+    "link": {"form_id": str(PRODUCTS), "multiple": True, "max": 3},
+    "lookup": {"link": "f_product", "field": "f_price"},
+    "rollup": {"source": "f_lines", "aggregate": "SUM", "field": "f_price"},
 }
 TIME_ZONES = ["UTC", "Asia/Shanghai", "America/New_York", "Australia/Lord_Howe", "Pacific/Kiritimati"]
 
@@ -71,6 +91,7 @@ TARGETED: dict[str, st.SearchStrategy[Any]] = {
     "members": st.lists(id_spellings, max_size=6), "departments": st.lists(id_spellings, max_size=6),
     "attachment": st.lists(id_spellings, max_size=5), "image": st.lists(id_spellings, max_size=3),
     "signature": id_spellings, "location": locations,
+    "link": st.lists(st.sampled_from([APPLE, PEAR, ORDER, STRANGER]).map(str) | id_spellings, max_size=5),
 }
 # Types whose stored value reads back from its own text (computed and layout ones hold none).
 ROUND_TRIP = {n for n, t in FIELD_TYPES.items() if t.stores_value and not t.computed and n != "subtable"}

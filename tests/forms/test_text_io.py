@@ -9,12 +9,28 @@ import pytest
 
 from tack.forms.fields import FIELD_TYPES
 
-from .helpers import ANN, BOB, DOCX, OPS, OPTIONS, PDF, PNG, SALES, clean, refusal, settings
+from .helpers import (
+    ANN,
+    APPLE,
+    BOB,
+    DOCX,
+    OPS,
+    OPTIONS,
+    PDF,
+    PEAR,
+    PNG,
+    PRODUCTS,
+    SALES,
+    clean,
+    refusal,
+    settings,
+)
 
 A, B = str(ANN), str(BOB)
 
 # (type, settings, stored value, its text)
 SHOWN: list[tuple[str, dict[str, Any] | None, Any, str]] = [
+    ("link", {"form_id": str(PRODUCTS), "multiple": True}, [str(APPLE), str(PEAR)], f"{APPLE}; {PEAR}"),
     ("text", None, "a, \"quoted\" b", "a, \"quoted\" b"),
     ("textarea", None, "line 1\nline 2", "line 1\nline 2"),
     ("email", None, "ann@example.com", "ann@example.com"),
@@ -65,7 +81,9 @@ def test_blank_values_show_as_empty_text() -> None:
     for name, ftype in FIELD_TYPES.items():
         if name in ("checkbox",):
             continue
-        raw = OPTIONS if name in ("select", "multiselect") else {"expression": "1"} if name == "formula" else None
+        raw = {"select": OPTIONS, "multiselect": OPTIONS, "formula": {"expression": "1"},
+               "link": {"form_id": str(PRODUCTS)}, "lookup": {"link": "f_product", "field": "f_price"},
+               "rollup": {"source": "f_lines", "aggregate": "COUNT"}}.get(name)
         assert ftype.to_text(None, settings(name, raw)) == "", name
     assert FIELD_TYPES.get("checkbox").to_text(None, None) == "false"  # unticked
 

@@ -168,6 +168,13 @@ async def test_comments_and_permissions(client: Any, alice: Api, demo: dict[str,
     r = await alice.post(curl, {"body": "Please add the receipt", "mentions": [demo["members"]["bob@example.com"]]})
     assert r.status_code == 201
     carol = await sign_in(client, "carol@example.com")
+    assert (await carol.get(curl)).status_code == 404, "by default members see their own records only"
+    alice = await sign_in(client, "alice@example.com")
+    groups = (await alice.get(f"/api/v1/orgs/{org}/apps/{form['app_id']}/permission-groups")).json()["items"]
+    r2 = await alice.patch(f"/api/v1/orgs/{org}/permission-groups/{groups[0]['id']}",
+                           {"rights": {"read": {"scope": "all"}}})
+    assert r2.status_code == 200, r2.text
+    carol = await sign_in(client, "carol@example.com")
     assert (await carol.get(curl)).json()["items"][0]["body"] == "Please add the receipt"
     assert (await carol.delete(f"{curl}/{r.json()['id']}")).status_code == 403
     # members use apps; only admins build them

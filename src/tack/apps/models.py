@@ -63,7 +63,10 @@ class FormList(msgspec.Struct):
 
 
 class FormPublish(msgspec.Struct, forbid_unknown_fields=True):
-    """A new definition; `expected_version` guards against overwriting someone else's edit."""
+    """A new definition; `expected_version` guards against overwriting someone else's edit.
+    `confirm_loss`: go ahead although some values would not convert to a field's new type (see
+    `POST /forms/{id}/publish/preview`; they are moved aside, not dropped)."""
 
     definition: FormDef
     expected_version: Annotated[int, Meta(ge=1)] | None = None
+    confirm_loss: bool = False

@@ -75,14 +75,20 @@ RULES: dict[str, Rule] = {
     # Files: any member may upload and read their organization's files (records will narrow
     # reading: tack.files.service.can_read); the uploader or an admin may delete one.
     "file.read": Rule("files:read", EVERYONE),
-    # Apps: admins build them (app administrators and permission groups come with the
-    # permissions part of the forms issue); every member may use them for now.
+    # Apps: org admins create and delete them; an app's own administrators (tack.access) build
+    # its forms; what each member may do with its records is its permission groups' say.
     "app.read": Rule("apps:read", EVERYONE),
     "app.manage": Rule("apps:write", ADMINS),
     "record.read": Rule("records:read", EVERYONE),
     "record.write": Rule("records:write", EVERYONE),
     "file.write": Rule("files:write", EVERYONE),
     "file.delete_any": Rule("files:write", ADMINS),
+    # Views and permission groups: any member may try; tack.views and tack.access then narrow it
+    # to the app (shared views and groups: the app's administrators; personal views: their owner).
+    "view.read": Rule("apps:read", EVERYONE),
+    "view.write": Rule("apps:write", EVERYONE),
+    "access.read": Rule("apps:read", EVERYONE),
+    "access.manage": Rule("apps:write", EVERYONE),
 }
 
 

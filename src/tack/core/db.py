@@ -30,6 +30,16 @@ NAMING = {
 metadata = sa.MetaData(naming_convention=NAMING)
 
 
+# Set on a connection whose transaction added work for the background loops (an outbox event,
+# a job): only such a commit wakes them. Waking on every commit made the relay and the job
+# runner wake each other with their own empty transactions, forever.
+WAKE = "tack_wake"
+
+
+def wake_after_commit(conn: AsyncConnection) -> None:
+    conn.info[WAKE] = True
+
+
 def sync_url(url: str) -> str:
     """The synchronous driver URL for the same database (Alembic runs synchronously)."""
     return url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg")
@@ -65,14 +75,31 @@ class Database:
         if self._write_lock is not None and write:
             async with self._write_lock, self.engine.connect() as conn:
                 conn = await conn.execution_options(tack_write=True)
+                conn.info.pop(WAKE, None)
                 async with conn.begin():
                     yield conn
-            self._signal_commit()
+                wake = conn.info.pop(WAKE, False)
+            if wake:
+                self._signal_commit()
             return
         async with self.engine.begin() as conn:
+            conn.info.pop(WAKE, None)
             yield conn
-        if write:
+            wake = conn.info.pop(WAKE, False)
+        if wake:
             self._signal_commit()
+
+    @contextlib.asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncConnection]:
+        """A connection outside any transaction block, for statements PostgreSQL refuses inside
+        one (`CREATE INDEX CONCURRENTLY`). On SQLite, where DDL is transactional and there is
+        one writer, it is an ordinary write transaction."""
+        if self.dialect == "sqlite":
+            async with self.transaction() as conn:
+                yield conn
+            return
+        async with self.engine.connect() as conn:
+            yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
     def commit_signal(self) -> asyncio.Event:
         """An event set after every write transaction of this process commits."""

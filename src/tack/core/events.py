@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from tack.core.ctx import Ctx
+from tack.core.db import wake_after_commit
 from tack.core.ids import new_id
 from tack.core.tables import outbox
 
@@ -61,4 +62,5 @@ async def emit(ctx: Ctx, type: str, subject: str | None, data: dict[str, Any]) -
         outbox.insert().values(org_id=ev.org_id, id=ev.id, type=ev.type, subject=ev.subject,
                                data=ev.data, at=ev.time)
     )
+    wake_after_commit(ctx.conn)
     return ev

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from tack.core.bus import worker_name
 from tack.core.clock import Clock
 from tack.core.ctx import Actor, Ctx
-from tack.core.db import Database
+from tack.core.db import Database, wake_after_commit
 from tack.core.ids import new_id
 from tack.core.registry import Registry
 from tack.core.tables import jobs
@@ -40,10 +40,16 @@ BACKOFF_BASE = 2.0  # seconds; attempt n waits about base * 2**(n-1), capped
 BACKOFF_CAP = 3600.0
 
 
-def job(kind: str) -> Callable[[JobFn], JobFn]:
-    """Register a job handler: `@job("send_email") async def send(ctx, payload): ...`."""
+def job(kind: str, *, atomic: bool = True) -> Callable[[JobFn], JobFn]:
+    """Register a job handler: `@job("send_email") async def send(ctx, payload): ...`.
+
+    An atomic job runs in one transaction with its done-mark (effects happen once). A job that
+    cannot run inside a transaction (`atomic=False`: PostgreSQL's `CREATE INDEX CONCURRENTLY`
+    waits for every open transaction, its own included) gets an autocommit connection and is
+    marked done afterwards: it may run again after a crash, so it must be idempotent."""
 
     def deco(fn: JobFn) -> JobFn:
+        fn.tack_atomic = atomic  # type: ignore[attr-defined]
         job_kinds.register(kind, fn)
         return fn
 
@@ -61,6 +67,7 @@ async def enqueue(ctx: Ctx, kind: str, payload: dict[str, Any], *, due_at: dt.da
     await ctx.conn.execute(jobs.insert().values(
         org_id=ctx.org_id, id=job_id, kind=kind, payload=payload, state="pending", due_at=due_at or now,
         attempts=0, max_attempts=max_attempts, dedupe_key=dedupe_key, created_at=now))
+    wake_after_commit(ctx.conn)
     return job_id
 
 
@@ -103,6 +110,8 @@ class JobRunner:
         where = (jobs.c.org_id == row["org_id"], jobs.c.id == row["id"], jobs.c.locked_by == self.name)
         try:
             fn = job_kinds.get(row["kind"])
+            if not getattr(fn, "tack_atomic", True):
+                return await self._run_outside_transaction(fn, row, where)
             async with self.db.transaction() as conn:
                 # Mark it done first, on the condition that we still hold its lease: if our lease ran
                 # out and another worker took the job over, we do nothing. The handler's effects and
@@ -127,6 +136,19 @@ class JobRunner:
                     due_at=self.clock.now() + dt.timedelta(seconds=backoff(row["attempts"])),
                     finished_at=self.clock.now() if dead else None))
             return False
+
+    async def _run_outside_transaction(self, fn: JobFn, row: dict[str, Any], where: tuple[Any, ...]) -> bool:
+        async with self.db.transaction(write=False) as conn:
+            held = (await conn.execute(sa.select(jobs.c.id).where(*where, jobs.c.state == "running"))).first()
+        if held is None:
+            return False
+        async with self.db.autocommit() as conn:
+            ctx = Ctx(org_id=row["org_id"], actor=Actor.system(f"job:{row['kind']}"), conn=conn, clock=self.clock)
+            await fn(ctx, row["payload"])
+        async with self.db.transaction() as conn:
+            res = await conn.execute(jobs.update().where(*where, jobs.c.state == "running").values(
+                state="done", finished_at=self.clock.now(), locked_until=None, last_error=None))
+        return res.rowcount == 1
 
     async def run_due(self) -> int:
         """Claim and run one batch of due jobs; returns how many were claimed."""

@@ -10,6 +10,7 @@ dependency order, fields by id and by name.
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ import msgspec
 
 from tack.core.errors import FieldError, ValidationFailed
 from tack.forms.fields import FIELD_TYPES, FieldType, Invalid
+from tack.forms.fields.link_plans import LinkTargets, resolve_links
 from tack.forms.model import FieldDef, FormDef
 from tack.formula import (
     BOOL,
@@ -58,26 +60,39 @@ class CompiledForm:
     by_key: dict[str, CompiledField]  # by id and by name
     computed_order: list[CompiledField]  # formula fields, each after what it reads
     schema: dict[str, Type]
+    # The versions of the linked forms its lookups and roll-ups were resolved against
+    # (LinkTargets.versions): a cached compiled form is stale when one of them moves on.
+    linked_versions: dict[uuid.UUID, int] = field(default_factory=dict)
 
 
 class _Errors:
     def __init__(self) -> None:
         self.items: list[FieldError] = []
+        # Where in its source each bad formula goes wrong, for the designer to underline
+        # (problem+json `formula_errors`, as `tack.formula.as_validation_error` gives them).
+        self.formula_spans: list[dict[str, object]] = []
 
     def add(self, path: str, message: str, rule: str) -> None:
         if len(self.items) < MAX_ERRORS:
             self.items.append(FieldError(path=path, message=message, rule=rule))
 
     def formula(self, path: str, err: FormulaError) -> None:
+        if len(self.items) < MAX_ERRORS:
+            self.formula_spans.append({"path": path, **err.to_dict()})
         self.add(path, str(err), "formula")
 
     def raise_if_any(self) -> None:
         if self.items:
-            raise ValidationFailed("The form has problems to fix before it can be saved.", errors=self.items)
+            extra = {"formula_errors": self.formula_spans} if self.formula_spans else None
+            raise ValidationFailed("The form has problems to fix before it can be saved.", errors=self.items,
+                                   extra=extra)
 
 
-def compile_form(form: FormDef) -> CompiledForm:
-    """Check the whole definition (raise ValidationFailed with every problem) and compile it."""
+def compile_form(form: FormDef, links: LinkTargets | None = None) -> CompiledForm:
+    """Check the whole definition (raise ValidationFailed with every problem) and compile it.
+
+    `links`: the forms its link fields reach, fetched by the caller (tack.apps.service), to
+    check the links and type lookups and roll-ups; without it those read as `any`."""
     errors = _Errors()
     # Each phase goes on with what the previous one could type, so one save reports every
     # problem it can find, not only the first kind.
@@ -94,6 +109,8 @@ def compile_form(form: FormDef) -> CompiledForm:
             row_schema = {**entered, **{col.fd.name: col.type for col in c.columns if col.ftype.stores_value}}
             c.row_order = _formulas(c.columns, row_schema, errors, forbidden=computed_names - row_schema.keys())
             c.type = table_of({col.fd.name: col.type for col in c.columns if col.ftype.stores_value})
+    # Lookups and roll-ups take the types of what they read, through their links.
+    resolve_links(form, fields, links, errors.add)
     schema = {c.fd.name: c.type for c in fields if c.ftype.stores_value}
     # Computed fields: order them by what they read, refuse cycles, then infer their types in
     # that order so a formula may use another formula field's result.
@@ -109,7 +126,8 @@ def compile_form(form: FormDef) -> CompiledForm:
     for c in fields:
         by_key[c.fd.id] = c
         by_key[c.fd.name] = c
-    return CompiledForm(definition=form, fields=fields, by_key=by_key, computed_order=order, schema=schema)
+    return CompiledForm(definition=form, fields=fields, by_key=by_key, computed_order=order, schema=schema,
+                        linked_versions=dict(links.versions) if links is not None else {})
 
 
 def _typed_fields(defs: list[FieldDef], path: str, errors: _Errors, *, ids: dict[str, str],

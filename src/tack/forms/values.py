@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import ChainMap
 from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from tack.core.errors import FieldError, ValidationFailed
@@ -100,6 +101,25 @@ def clean_submission(form: CompiledForm, data: Mapping[str, Any], vctx: ValueCon
     With `previous` (an update: the stored data), fields not sent keep their stored values;
     without it (a new record), fields not sent take their defaults. A sub-table that is sent
     replaces the stored rows; cells not sent in a row take their column's default."""
+    result = evaluate_submission(form, data, vctx, previous=previous, path=path)
+    if result.errors:
+        raise ValidationFailed("Some fields are not valid.", errors=result.errors[:MAX_ERRORS])
+    return result.data
+
+
+@dataclass
+class Evaluation:
+    """A submission as the form sees it, problems and all: what the fill-in page shows live."""
+
+    data: dict[str, Any]  # what would be stored (visible, non-blank values; computed ones included)
+    hidden: frozenset[Hashable]  # field ids, and (table id, row, column id) cells, hidden by visible_if
+    required: frozenset[Hashable]  # visible fields (and cells) required now: `required`, or `required_if` TRUE
+    errors: list[FieldError]
+
+
+def evaluate_submission(form: CompiledForm, data: Mapping[str, Any], vctx: ValueContext, *,
+                        previous: Mapping[str, Any] | None = None, path: str = "$.data") -> Evaluation:
+    """`clean_submission` without refusing: every problem is listed, nothing raised."""
     errors: list[FieldError] = []
     inputs: dict[str, Any] = {}  # field id -> cleaned value (a sub-table: rows of cells by column id)
     sent: dict[str, str] = {}  # field id -> the key it was sent under (for error paths)
@@ -136,9 +156,15 @@ def clean_submission(form: CompiledForm, data: Mapping[str, Any], vctx: ValueCon
             break
         hidden = now_hidden
     stored = _stored(form, record, hidden, ectx, path, sent, cells_sent, errors)
-    if errors:
-        raise ValidationFailed("Some fields are not valid.", errors=errors[:MAX_ERRORS])
-    return stored
+    required: set[Hashable] = set()
+    for c in form.fields:
+        if c.ftype.stores_value and c.fd.id not in hidden and _required(c, record.ctx(ectx)):
+            required.add(c.fd.id)
+        for i, row in enumerate(record.rows(c)):
+            for col in c.columns:
+                if (c.fd.id, i, col.fd.id) not in hidden and _required(col, record.ctx(ectx, row)):
+                    required.add((c.fd.id, i, col.fd.id))
+    return Evaluation(data=stored, hidden=hidden, required=frozenset(required), errors=errors[:MAX_ERRORS])
 
 
 def _clean(c: CompiledField, value: Any, vctx: ValueContext, path: str, errors: list[FieldError]) -> Any:
@@ -212,7 +238,8 @@ def _apply_defaults(form: CompiledForm, inputs: dict[str, Any], sent: Mapping[st
 
 def _compute(form: CompiledForm, record: _Record, ectx: EvalContext, vctx: ValueContext,
              hidden: frozenset[Hashable]) -> None:
-    """Formula columns row by row, then the form's formula fields, each after what it reads."""
+    """Formula columns row by row, then lookups and roll-ups, then the form's formula fields,
+    each after what it reads."""
     for c in form.fields:
         if c.row_order:
             for i, row in enumerate(record.rows(c)):
@@ -220,6 +247,12 @@ def _compute(form: CompiledForm, record: _Record, ectx: EvalContext, vctx: Value
                     if (c.fd.id, i, col.fd.id) not in hidden:
                         assert col.expression is not None
                         row.set(col, _from_formula(col, col.expression(record.ctx(ectx, row)), vctx))
+    derived = [c for c in form.fields if c.ftype.derived and c.fd.id not in hidden]
+    if derived:  # lookups and roll-ups: from the links (and sub-tables), before the formulas reading them
+        plain = {c.fd.id: [r.stored for r in record.rows(c)] if _is_table(c) else record.values.get(c.fd.id)
+                 for c in form.fields if c.ftype.stores_value}
+        for c in derived:
+            record.set(c, c.ftype.derive(plain, c.settings, vctx))
     for c in form.computed_order:
         if c.fd.id not in hidden:
             assert c.expression is not None

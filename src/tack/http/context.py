@@ -116,10 +116,13 @@ async def _actor(conn: AsyncConnection, org_id: uuid.UUID, m: sa.RowMapping, *, 
 
 
 @contextlib.asynccontextmanager
-async def org_ctx(request: Request[Any, Any, Any], org_id: uuid.UUID) -> AsyncIterator[Ctx]:
-    """The caller's Ctx in `org_id`, inside one transaction (a write one for unsafe methods)."""
+async def org_ctx(request: Request[Any, Any, Any], org_id: uuid.UUID, *,
+                  write: bool | None = None) -> AsyncIterator[Ctx]:
+    """The caller's Ctx in `org_id`, inside one transaction (a write one for unsafe methods,
+    unless the handler says it only reads, as a query sent by POST does)."""
     rt = runtime_of(request)
-    write = request.method not in SAFE_METHODS
+    if write is None:
+        write = request.method not in SAFE_METHODS
     async with rt.db.transaction(write=write) as conn:
         p = await resolve_principal(request, conn)
         actor = await actor_in_org(conn, p, org_id)

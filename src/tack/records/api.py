@@ -9,7 +9,7 @@ from litestar import Request, Router, delete, get, patch, post
 from litestar.params import Parameter
 
 from tack.http.context import org_ctx
-from tack.records import queries, service
+from tack.records import links, preview, queries, service
 from tack.records.models import (
     BulkCreate,
     BulkResult,
@@ -39,6 +39,14 @@ async def list_records(request: Req, org_id: uuid.UUID, form_id: uuid.UUID, curs
 async def create_record(request: Req, org_id: uuid.UUID, form_id: uuid.UUID, data: RecordCreate) -> Record:
     async with org_ctx(request, org_id) as ctx:
         return await service.create_record(ctx, form_id, data)
+
+
+@post("/forms/{form_id:str}/records/preview", status_code=200,
+      summary="Preview a submission: defaults, computed fields, hidden and required fields, problems (nothing stored)")
+async def preview_record(request: Req, org_id: uuid.UUID, form_id: uuid.UUID,
+                         data: preview.RecordPreview) -> preview.PreviewResult:
+    async with org_ctx(request, org_id) as ctx:
+        return await preview.preview_record(ctx, form_id, data)
 
 
 @post("/forms/{form_id:str}/records/bulk", status_code=200, summary="Submit up to 1,000 records at once")
@@ -96,6 +104,19 @@ async def delete_comment(request: Req, org_id: uuid.UUID, record_id: uuid.UUID, 
         await queries.delete_comment(ctx, record_id, comment_id)
 
 
+@get("/records/{record_id:str}/links", summary="The records a record links to, with their titles")
+async def record_links(request: Req, org_id: uuid.UUID, record_id: uuid.UUID) -> links.LinkedRecordList:
+    async with org_ctx(request, org_id) as ctx:
+        return await links.linked_records(ctx, record_id)
+
+
+@get("/records/{record_id:str}/backlinks", summary="The records that link to a record")
+async def backlinks(request: Req, org_id: uuid.UUID, record_id: uuid.UUID, cursor: Cursor = None,
+                    limit: Limit = 50) -> links.BacklinkPage:
+    async with org_ctx(request, org_id) as ctx:
+        return await links.backlinks(ctx, record_id, cursor=cursor, limit=limit)
+
+
 router = Router(path="/api/v1/orgs/{org_id:str}", tags=["records"], route_handlers=[
-    list_records, create_record, bulk_create, get_record, update_record, delete_record, restore_record, history,
-    list_comments, add_comment, delete_comment])
+    list_records, create_record, preview_record, bulk_create, get_record, update_record, delete_record, restore_record, history,
+    list_comments, add_comment, delete_comment, record_links, backlinks])

@@ -1,5 +1,6 @@
 """What cleaning a submission needs from the database, fetched in a few batched queries before
-any field is cleaned: which member, department and file ids the submission names exist here."""
+any field is cleaned: which member, department, file and record ids the submission names exist
+here (and the linked records' data, which lookups and roll-ups read)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,16 @@ from tack.core.ctx import Ctx
 from tack.directory.tables import departments, members
 from tack.forms.definition import CompiledField, CompiledForm
 from tack.forms.fields import ValueContext
+from tack.records.links import load_linked_records
 
 MEMBER_TYPES = {"member", "members"}
 DEPARTMENT_TYPES = {"department", "departments"}
 FILE_TYPES = {"attachment", "image", "signature"}
 
 
-async def value_context(ctx: Ctx, form: CompiledForm, data: Mapping[str, Any], time_zone: str) -> ValueContext:
+async def value_context(ctx: Ctx, form: CompiledForm, data: Mapping[str, Any], time_zone: str, *,
+                        previous: Mapping[str, Any] | None = None) -> ValueContext:
+    """`previous`: the stored data of the record being updated (its links' records are read too)."""
     wanted: dict[str, set[uuid.UUID]] = {"member": set(), "department": set(), "file": set()}
     for key, value in data.items():
         c = form.by_key.get(key)
@@ -39,6 +43,7 @@ async def value_context(ctx: Ctx, form: CompiledForm, data: Mapping[str, Any], t
         found = await find_files(ctx, wanted["file"])
         vctx.known_files = set(found)
         vctx.file_types = {i: f.content_type for i, f in found.items()}
+    await load_linked_records(ctx, form, vctx, data, previous)
     return vctx
 
 

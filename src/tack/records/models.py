@@ -24,6 +24,7 @@ class Record(msgspec.Struct):
     updated_by: uuid.UUID | None
     updated_at: dt.datetime
     deleted: bool
+    owner_department_id: uuid.UUID | None = None  # the submitter's department: department scopes use it
 
 
 class RecordPage(msgspec.Struct):

@@ -7,7 +7,9 @@ import uuid
 
 import sqlalchemy as sa
 
-from tack.apps.service import form_row
+from tack.access.scopes import scope_condition
+from tack.access.service import form_access
+from tack.apps.service import compiled_form, form_row
 from tack.auth.policy import require
 from tack.core.ctx import Ctx
 from tack.core.errors import Forbidden, NotFound, ValidationFailed
@@ -16,7 +18,7 @@ from tack.core.ids import new_id
 from tack.core.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
 from tack.directory.tables import members
 from tack.records.models import Comment, CommentCreate, CommentList, RecordPage, Revision, RevisionList
-from tack.records.service import record_of, record_row
+from tack.records.service import record_access, record_row, shown
 from tack.records.tables import record_comments, record_revisions, records
 
 
@@ -24,31 +26,33 @@ async def list_records(ctx: Ctx, form_id: uuid.UUID, *, cursor: str | None = Non
                        deleted: bool = False) -> RecordPage:
     """Newest first, keyset-paginated on the (time-ordered) id."""
     require(ctx.actor, "record.read")
-    await form_row(ctx, form_id)
-    q = sa.select(records).where(records.c.org_id == ctx.org_id, records.c.form_id == form_id,
+    form = await form_row(ctx, form_id)
+    access = await form_access(ctx, form_id)
+    scope = await scope_condition(ctx, await compiled_form(ctx, form_id, form["version"]), access.read_filter)
+    q = sa.select(records).where(records.c.org_id == ctx.org_id, records.c.form_id == form_id, scope,
                                  records.c.deleted_at.is_not(None) if deleted else records.c.deleted_at.is_(None))
     key = decode_cursor(cursor, uuid.UUID)
     if key is not None:
         q = q.where(records.c.id < key[0])
     rows = (await ctx.conn.execute(q.order_by(records.c.id.desc()).limit(limit + 1))).mappings().all()
-    items = [record_of(r) for r in rows[:limit]]
+    items = [shown(access, r) for r in rows[:limit]]
     return RecordPage(items=items, next_cursor=encode_cursor([str(items[-1].id)]) if len(rows) > limit else None)
 
 
 async def history(ctx: Ctx, record_id: uuid.UUID) -> RevisionList:
     require(ctx.actor, "record.read")
-    await record_row(ctx, record_id)
+    access = await record_access(ctx, await record_row(ctx, record_id), "read")
     rows = (await ctx.conn.execute(sa.select(record_revisions).where(
         record_revisions.c.org_id == ctx.org_id, record_revisions.c.record_id == record_id)
         .order_by(record_revisions.c.version))).mappings().all()
     return RevisionList(items=[Revision(version=r["version"], kind=r["kind"], at=r["at"],
                                         actor_member_id=r["actor_member_id"], actor_name=r["actor_name"],
-                                        changes=r["changes"]) for r in rows])
+                                        changes=access.visible(r["changes"])) for r in rows])
 
 
 async def list_comments(ctx: Ctx, record_id: uuid.UUID) -> CommentList:
     require(ctx.actor, "record.read")
-    await record_row(ctx, record_id)
+    await record_access(ctx, await record_row(ctx, record_id), "read")
     rows = (await ctx.conn.execute(sa.select(record_comments).where(
         record_comments.c.org_id == ctx.org_id, record_comments.c.record_id == record_id,
         record_comments.c.deleted_at.is_(None)).order_by(record_comments.c.id))).mappings().all()
@@ -58,6 +62,7 @@ async def list_comments(ctx: Ctx, record_id: uuid.UUID) -> CommentList:
 async def add_comment(ctx: Ctx, record_id: uuid.UUID, body: CommentCreate) -> Comment:
     require(ctx.actor, "record.write")
     row = await record_row(ctx, record_id)
+    await record_access(ctx, row, "read")  # whoever may read a record may comment on it
     mentions = list(dict.fromkeys(body.mentions))
     if mentions:
         found = set((await ctx.conn.execute(sa.select(members.c.id).where(
@@ -78,6 +83,7 @@ async def add_comment(ctx: Ctx, record_id: uuid.UUID, body: CommentCreate) -> Co
 
 async def delete_comment(ctx: Ctx, record_id: uuid.UUID, comment_id: uuid.UUID) -> None:
     require(ctx.actor, "record.write")
+    await record_access(ctx, await record_row(ctx, record_id), "read")
     r = (await ctx.conn.execute(sa.select(record_comments).where(
         record_comments.c.org_id == ctx.org_id, record_comments.c.id == comment_id,
         record_comments.c.record_id == record_id, record_comments.c.deleted_at.is_(None)))).mappings().first()

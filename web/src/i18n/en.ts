@@ -1,6 +1,11 @@
 // English strings. Every key here must also exist in zh-CN.ts (the type checker enforces it).
 // `{name}` placeholders are filled by t(key, { name }).
+import formsEn from './forms.en';
+import recordsEn from './records.en';
+
 const en = {
+  ...formsEn,
+  ...recordsEn,
   'app.name': 'Tack',
   'app.loading': 'Loading…',
   'app.notFound': 'Page not found',

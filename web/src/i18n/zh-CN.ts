@@ -1,7 +1,11 @@
 // 简体中文。Keys mirror en.ts; a missing key is a type error.
 import type { Messages } from './en';
+import formsZh from './forms.zh-CN';
+import recordsZh from './records.zh-CN';
 
 const zhCN: Messages = {
+  ...formsZh,
+  ...recordsZh,
   'app.name': 'Tack',
   'app.loading': '加载中…',
   'app.notFound': '页面不存在',

@@ -16,8 +16,17 @@ export class ApiError extends Error {
   readonly title: string;
   readonly detail: string | null;
   readonly errors: FieldError[];
+  /** The whole problem document, for members beyond the standard ones (`formula_errors`, ...). */
+  readonly body: Record<string, unknown>;
 
-  constructor(init: { status: number; type?: string; title: string; detail?: string | null; errors?: FieldError[] }) {
+  constructor(init: {
+    status: number;
+    type?: string;
+    title: string;
+    detail?: string | null;
+    errors?: FieldError[];
+    body?: Record<string, unknown>;
+  }) {
     super(init.detail ? `${init.title}: ${init.detail}` : init.title);
     this.name = 'ApiError';
     this.status = init.status;
@@ -25,6 +34,7 @@ export class ApiError extends Error {
     this.title = init.title;
     this.detail = init.detail ?? null;
     this.errors = init.errors ?? [];
+    this.body = init.body ?? {};
   }
 
   /** The message for a field, matching `$.name`, `$.name[0]` or `$.name.sub`. */
@@ -68,6 +78,7 @@ export function parseProblem(status: number, statusText: string, contentType: st
           title,
           detail,
           errors,
+          body: d,
         });
       }
     } catch {
@@ -103,6 +114,11 @@ let unauthorizedHandler: ((path: string) => void) | null = null;
 
 export function setCsrfToken(token: string | null): void {
   csrfToken = token;
+}
+
+/** The CSRF token, for requests made outside `request` (uploads with progress use XHR). */
+export function getCsrfToken(): string | null {
+  return csrfToken;
 }
 
 /** Called when a request other than GET /me gets 401: the session has ended. */

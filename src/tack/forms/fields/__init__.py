@@ -5,11 +5,8 @@ Families: text (text, textarea, email, phone, url), number (number, money, perce
 choice (select, multiselect, checkbox), dates (date, datetime), people (member, members,
 department, departments), files (attachment, image, signature), location, serial, system
 (created_by, created_at, updated_by, updated_at) and computed (formula, section, description,
-subtable).
-
-Still to come with the record store, since they read other records: `link` (to records of
-another form, one or many), `lookup` (a field of the linked records) and `rollup` (an
-aggregate over a link or a sub-table). They will be a `links.py` family here like the others.
+subtable) and links (link to records of another form, lookup of a field of the linked records,
+roll-up over a link or a sub-table).
 """
 
 # One import per family registers its types.
@@ -17,6 +14,7 @@ from tack.forms.fields import choice as _choice  # noqa: E402,F401
 from tack.forms.fields import computed as _computed  # noqa: E402,F401
 from tack.forms.fields import dates as _dates  # noqa: E402,F401
 from tack.forms.fields import files as _files  # noqa: E402,F401
+from tack.forms.fields import links as _links  # noqa: E402,F401
 from tack.forms.fields import location as _location  # noqa: E402,F401
 from tack.forms.fields import number as _number  # noqa: E402,F401
 from tack.forms.fields import people as _people  # noqa: E402,F401

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -53,6 +54,11 @@ class ValueContext:
     # The sniffed content type of known files, from the same batch lookup: attachment fields
     # with `accept`, and image fields, check it for every file it names.
     file_types: dict[uuid.UUID, str] = field(default_factory=dict)
+    # Records that link fields name, from one batch lookup (tack.records.links): record id ->
+    # its form id, for the live ones (and for those a stored link already named, which may
+    # since have been deleted); and the data of the live ones, which lookups and roll-ups read.
+    known_records: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)
+    linked_data: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
 
 
 class FieldType:
@@ -61,6 +67,13 @@ class FieldType:
     Settings: ClassVar[type[msgspec.Struct]] = NoSettings
     stores_value: ClassVar[bool] = True  # False for layout (section, description)
     computed: ClassVar[bool] = False  # True when Tack sets the value, never the person
+    # How views filter and sort the stored value: the name of a value kind in
+    # tack.records.query.kinds (text, number, date, select, member, ...), which holds the SQL
+    # and the operators. None: not filterable. A formula's kind follows its result type.
+    query_kind: ClassVar[str | None] = None
+    # True for computed fields that are not formulas (lookups, roll-ups): `derive` gives their
+    # value when the record is cleaned, after its sub-tables' formula columns, before its formulas.
+    derived: ClassVar[bool] = False
 
     def settings_of(self, raw: dict[str, Any]) -> Any:
         """The field's settings as this type's Settings struct (raises msgspec.ValidationError)."""
@@ -81,6 +94,11 @@ class FieldType:
         """The stored form of a formula's result (a default, or a computed field's value),
         already made JSON-shaped (dates as ISO text); raise Invalid when it does not fit."""
         return self.clean(value, settings, vctx)
+
+    def derive(self, values: Mapping[str, Any], settings: Any, vctx: ValueContext) -> Any:
+        """A derived field's stored value, from the record's values by field id (a sub-table's
+        rows as lists of cells by column id) and what `vctx` fetched (the linked records)."""
+        return None
 
     def formula_value(self, value: Any, settings: Any) -> Any:
         """A stored value as formulas see it: what people see and type (a select's label, not

@@ -87,6 +87,7 @@ def _check_options(options: list[Option]) -> None:
 @field_type
 class Select(FieldType):
     name = "select"
+    query_kind = "select"
     family = "choice"
     Settings = SelectSettings
 
@@ -114,6 +115,7 @@ class MultiSelect(FieldType):
     """A list of option ids, each once, in the options' order (so equal choices store equally)."""
 
     name = "multiselect"
+    query_kind = "multiselect"
     family = "choice"
     Settings = MultiSelectSettings
 
@@ -187,6 +189,7 @@ class Checkbox(FieldType):
     ticked (the way "I accept the terms" works)."""
 
     name = "checkbox"
+    query_kind = "checkbox"
     family = "choice"
 
     def formula_type(self, settings: Any) -> Type:

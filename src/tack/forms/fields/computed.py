@@ -73,6 +73,7 @@ class SubTable(FieldType):
     """Detail rows with their own fields (`columns`); cleaned row by row by the form."""
 
     name = "subtable"
+    query_kind = "presence"
     family = "subtable"
 
     def clean(self, value: Any, settings: Any, vctx: ValueContext) -> Any:

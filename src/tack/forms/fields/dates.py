@@ -74,6 +74,7 @@ def in_zone(naive: dt.datetime, zone: str) -> dt.datetime:
 @field_type
 class DateField(FieldType):
     name = "date"
+    query_kind = "date"
     family = "date"
     Settings = DateSettings
 
@@ -107,6 +108,7 @@ class DateField(FieldType):
 @field_type
 class DateTimeField(FieldType):
     name = "datetime"
+    query_kind = "datetime"
     family = "date"
     Settings = NoSettings
 

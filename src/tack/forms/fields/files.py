@@ -105,6 +105,7 @@ class _Files(IdListText, FieldType):
 @field_type
 class Attachment(_Files):
     name = "attachment"
+    query_kind = "presence"
     Settings = AttachmentSettings
 
     def check_settings(self, s: Any) -> None:
@@ -123,6 +124,7 @@ IMAGES = frozenset({"image/*"})
 @field_type
 class Image(_Files):
     name = "image"
+    query_kind = "presence"
     Settings = ImageSettings
 
     def types(self, s: Any) -> frozenset[str] | None:
@@ -134,6 +136,7 @@ class Signature(FieldType):
     """One image of a handwritten signature, drawn on the fill-in page and uploaded."""
 
     name = "signature"
+    query_kind = "presence"
     family = "files"
     Settings: ClassVar[type[msgspec.Struct]] = NoSettings
 

@@ -41,6 +41,7 @@ def _number_text(x: Any) -> str:
 @field_type
 class Location(FieldType):
     name = "location"
+    query_kind = "presence"
     family = "location"
 
     def formula_type(self, settings: Any) -> Type:

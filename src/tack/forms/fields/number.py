@@ -95,11 +95,13 @@ def round_half_up(number: float | int, decimals: int) -> float | int:
 @field_type
 class Number(_Number):
     name = "number"
+    query_kind = "number"
 
 
 @field_type
 class Money(_Number):
     name = "money"
+    query_kind = "number"
     Settings = MoneySettings
 
 
@@ -108,6 +110,7 @@ class Percent(_Number):
     """Stored as the fraction (12.5 % is 0.125), as spreadsheets do."""
 
     name = "percent"
+    query_kind = "number"
 
     def clean(self, value: Any, s: Any, vctx: ValueContext) -> Any:
         if isinstance(value, str) and value.strip().endswith("%"):
@@ -134,6 +137,7 @@ class Percent(_Number):
 @field_type
 class Rating(FieldType):
     name = "rating"
+    query_kind = "number"
     family = "number"
     Settings = RatingSettings
 

@@ -73,22 +73,26 @@ class _Many(IdListText, _One):
 @field_type
 class Member(_One):
     name = "member"
+    query_kind = "member"
     what, type_, known_in = "member", MEMBER, "known_members"
 
 
 @field_type
 class Members(_Many):
     name = "members"
+    query_kind = "members"
     what, plural, type_, known_in = "member", "members", MEMBERS, "known_members"
 
 
 @field_type
 class Department(_One):
     name = "department"
+    query_kind = "department"
     what, type_, known_in = "department", DEPARTMENT, "known_departments"
 
 
 @field_type
 class Departments(_Many):
     name = "departments"
+    query_kind = "departments"
     what, plural, type_, known_in = "department", "departments", DEPARTMENTS, "known_departments"

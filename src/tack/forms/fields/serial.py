@@ -126,6 +126,7 @@ def period_key(reset: str, when: dt.date) -> str:
 @field_type
 class Serial(FieldType):
     name = "serial"
+    query_kind = "text"
     family = "serial"
     Settings = SerialSettings
     computed = True

@@ -28,22 +28,26 @@ class _System(FieldType):
 @field_type
 class CreatedBy(_System):
     name = "created_by"
+    query_kind = "member"
     type_ = MEMBER
 
 
 @field_type
 class CreatedAt(_System):
     name = "created_at"
+    query_kind = "datetime"
     type_ = DATETIME
 
 
 @field_type
 class UpdatedBy(_System):
     name = "updated_by"
+    query_kind = "member"
     type_ = MEMBER
 
 
 @field_type
 class UpdatedAt(_System):
     name = "updated_at"
+    query_kind = "datetime"
     type_ = DATETIME

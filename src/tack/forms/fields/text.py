@@ -65,11 +65,13 @@ class _Text(FieldType):
 @field_type
 class Text(_Text):
     name = "text"
+    query_kind = "text"
 
 
 @field_type
 class TextArea(_Text):
     name = "textarea"
+    query_kind = "text"
     limit = 20_000
     multiline = True
 
@@ -191,6 +193,7 @@ _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 @field_type
 class Email(_Text):
     name = "email"
+    query_kind = "text"
     limit = 320
 
     def normalize(self, text: str) -> str:
@@ -203,6 +206,7 @@ class Email(_Text):
 @field_type
 class Phone(_Text):
     name = "phone"
+    query_kind = "text"
     limit = 40
 
     def normalize(self, text: str) -> str:
@@ -214,6 +218,7 @@ class Phone(_Text):
 @field_type
 class Url(_Text):
     name = "url"
+    query_kind = "text"
     limit = 2000
 
     def normalize(self, text: str) -> str:
