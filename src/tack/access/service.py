@@ -60,14 +60,16 @@ def administers_everything(ctx: Ctx) -> bool:
     return ctx.actor.kind == "system" or level(ctx.actor) in ("owner", "admin", "service")
 
 
-async def form_access(ctx: Ctx, form_id: uuid.UUID) -> FormAccess:
-    """What the actor may do on the form (NotFound if there is no such form in the org)."""
+async def form_access(ctx: Ctx, form_id: uuid.UUID, *, app_id: uuid.UUID | None = None) -> FormAccess:
+    """What the actor may do on the form (NotFound if there is no such form in the org).
+    A caller that has just read the form's row passes its `app_id` (one round trip saved)."""
     key = (ctx.org_id, ctx.actor, form_id)
     memo = _memo.setdefault(ctx.conn, {})
     if key in memo:
         return memo[key]  # type: ignore[no-any-return]
-    app_id = (await ctx.conn.execute(sa.select(forms.c.app_id).where(
-        forms.c.org_id == ctx.org_id, forms.c.id == form_id, forms.c.deleted_at.is_(None)))).scalar()
+    if app_id is None:
+        app_id = (await ctx.conn.execute(sa.select(forms.c.app_id).where(
+            forms.c.org_id == ctx.org_id, forms.c.id == form_id, forms.c.deleted_at.is_(None)))).scalar()
     if app_id is None:
         raise NotFound("No such form in this organization.")
     if administers_everything(ctx):

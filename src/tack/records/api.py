@@ -9,10 +9,13 @@ from litestar import Request, Router, delete, get, patch, post
 from litestar.params import Parameter
 
 from tack.http.context import org_ctx
-from tack.records import links, preview, queries, service
+from tack.records import bulk, links, preview, queries, service
 from tack.records.models import (
+    BulkChangeResult,
     BulkCreate,
+    BulkDelete,
     BulkResult,
+    BulkUpdate,
     Comment,
     CommentCreate,
     CommentList,
@@ -53,6 +56,20 @@ async def preview_record(request: Req, org_id: uuid.UUID, form_id: uuid.UUID,
 async def bulk_create(request: Req, org_id: uuid.UUID, form_id: uuid.UUID, data: BulkCreate) -> BulkResult:
     async with org_ctx(request, org_id) as ctx:
         return await service.bulk_create(ctx, form_id, data)
+
+
+@post("/forms/{form_id:str}/records/bulk-update", status_code=200,
+      summary="Change up to 1,000 records at once (each with the version you read)")
+async def bulk_update(request: Req, org_id: uuid.UUID, form_id: uuid.UUID, data: BulkUpdate) -> BulkChangeResult:
+    async with org_ctx(request, org_id) as ctx:
+        return await bulk.bulk_update(ctx, form_id, data)
+
+
+@post("/forms/{form_id:str}/records/bulk-delete", status_code=200,
+      summary="Delete (or restore) up to 1,000 records at once")
+async def bulk_delete(request: Req, org_id: uuid.UUID, form_id: uuid.UUID, data: BulkDelete) -> BulkChangeResult:
+    async with org_ctx(request, org_id) as ctx:
+        return await bulk.bulk_delete(ctx, form_id, data)
 
 
 @get("/records/{record_id:str}", summary="Read a record")
@@ -118,5 +135,5 @@ async def backlinks(request: Req, org_id: uuid.UUID, record_id: uuid.UUID, curso
 
 
 router = Router(path="/api/v1/orgs/{org_id:str}", tags=["records"], route_handlers=[
-    list_records, create_record, preview_record, bulk_create, get_record, update_record, delete_record, restore_record, history,
+    list_records, create_record, preview_record, bulk_create, bulk_update, bulk_delete, get_record, update_record, delete_record, restore_record, history,
     list_comments, add_comment, delete_comment, record_links, backlinks])

@@ -90,3 +90,30 @@ class CommentList(msgspec.Struct):
 class CommentCreate(msgspec.Struct, forbid_unknown_fields=True):
     body: Annotated[str, Meta(min_length=1, max_length=10_000, pattern=r"\S")]
     mentions: Annotated[list[uuid.UUID], Meta(max_length=50)] = msgspec.field(default_factory=list)
+
+
+class BulkUpdateItem(msgspec.Struct, forbid_unknown_fields=True):
+    id: uuid.UUID
+    data: Data
+    expected_version: Annotated[int, Meta(ge=1, description="The version you read: a stale one fails that item")]
+
+
+class BulkUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    items: Annotated[list[BulkUpdateItem], Meta(min_length=1, max_length=1000)]
+    mode: Literal["all_or_nothing", "per_item"] = "all_or_nothing"
+
+
+class BulkDeleteItem(msgspec.Struct, forbid_unknown_fields=True):
+    id: uuid.UUID
+    expected_version: Annotated[int, Meta(ge=1)] | None = None
+
+
+class BulkDelete(msgspec.Struct, forbid_unknown_fields=True):
+    items: Annotated[list[BulkDeleteItem], Meta(min_length=1, max_length=1000)]
+    mode: Literal["all_or_nothing", "per_item"] = "all_or_nothing"
+    restore: Annotated[bool, Meta(description="Restore the records instead of deleting them")] = False
+
+
+class BulkChangeResult(msgspec.Struct):
+    changed: int
+    results: list[BulkItemResult]

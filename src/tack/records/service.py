@@ -37,7 +37,7 @@ async def create_record(ctx: Ctx, form_id: uuid.UUID, body: RecordCreate) -> Rec
     # Imports store records in batches (tack.records.import_batch): keep the two in step.
     require(ctx.actor, "record.write")
     form = await form_row(ctx, form_id)
-    access = await form_access(ctx, form_id)
+    access = await form_access(ctx, form_id, app_id=form["app_id"])
     if not access.can_submit:
         raise Forbidden("Your permission groups do not let you submit this form.")
     compiled = await compiled_form(ctx, form_id, form["version"])

@@ -65,8 +65,9 @@ async def query_records(ctx: Ctx, form_id: uuid.UUID, q: RecordQuery) -> RecordQ
     from tack.access.service import form_access
 
     require(ctx.actor, "record.read")
-    form = await compiled_form(ctx, form_id, (await form_row(ctx, form_id))["version"])
-    access = await form_access(ctx, form_id)
+    row = await form_row(ctx, form_id)
+    form = await compiled_form(ctx, form_id, row["version"])
+    access = await form_access(ctx, form_id, app_id=row["app_id"])
     compiled = await compile_query(ctx, form_id, form, q, access.read_filter)
     stmt = _select(compiled, cursor=q.cursor)
     rows = (await ctx.conn.execute(stmt.limit(q.limit + 1))).mappings().all()
