@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import os
+import secrets
+import shutil
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -36,11 +38,13 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tack.app import create_app
+from tack.cli import run_migrations
 from tack.config import Settings
 from tack.core.db import Database
 from tack.demo import load_demo
 from tack.directory.tables import departments, invitations, members, roles
 from tack.files.tables import files
+from tests.conftest import BACKENDS, PG_ADMIN_URL
 from tests.files.samples import pdf, png
 
 MAX_EXAMPLES = int(os.environ.get("TACK_SCHEMATHESIS_EXAMPLES", "20"))
@@ -93,9 +97,35 @@ class Target:
         return self.tokens["organization" if "{org_id}" in case.path else "personal"]
 
 
-@pytest.fixture
-def target(settings: Settings) -> Iterator[Target]:
-    _run(load_demo(settings))
+@pytest.fixture(scope="session", params=BACKENDS)
+def target_settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """One database per backend for the whole walk, set up once: the operations run one after
+    another against the same demo organization, as a client's requests would (setting it up
+    again for each of some 260 operations cost most of the suite's time)."""
+    data_dir = tmp_path_factory.mktemp("schemathesis")
+    if request.param == "sqlite":
+        path = data_dir / "tack.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        url, name = f"sqlite+aiosqlite:///{path}", None
+    else:
+        name = f"tack_test_st_{secrets.token_hex(4)}"
+        admin = sa.create_engine(PG_ADMIN_URL.replace("+asyncpg", "+psycopg"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        run_migrations(url)
+    yield Settings(database_url=url, data_dir=data_dir, bus_url="memory://", secret_key="test",
+                   base_url="http://testserver.local", background=False, smtp_port=1, login_attempts_per_15min=5)
+    if name is not None:
+        with admin.connect() as c:
+            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def target(target_settings: Settings) -> Iterator[Target]:
+    settings = target_settings
+    _run(load_demo(settings, templates=False))  # (the apps it would install are never aimed at)
     app = create_app(settings, start_runtime=True)
     with asgi.get_client(app) as http:  # starts the app's lifespan in schemathesis' loop
         r = http.post("/api/v1/auth/sign-in", json={"email": "alice@example.com", "password": "demo-password"})

@@ -224,3 +224,38 @@ def test_cli_export_and_import(tmp_path: Path) -> None:
 def as_uuid(value: Any) -> Any:
     """An id read with plain SQL (16 bytes or text, by backend) as a UUID."""
     return uuid.UUID(bytes=value) if isinstance(value, bytes) else uuid.UUID(str(value))
+
+
+async def test_links_between_an_apps_forms_survive_export_and_import(alice: Api, demo: dict[str, Any]) -> None:
+    org = demo["org_id"]
+    r = await alice.post(f"/api/v1/orgs/{org}/apps", {"name": "Shop"})
+    app_id = r.json()["id"]
+    r = await alice.post(f"/api/v1/orgs/{org}/apps/{app_id}/forms", {"name": "Products", "fields": [
+        {"id": "f_pname001", "name": "Name", "type": "text"}, {"id": "f_price001", "name": "Price", "type": "money"}]})
+    products = r.json()["id"]
+    r = await alice.post(f"/api/v1/orgs/{org}/apps/{app_id}/forms", {"name": "Orders", "fields": [
+        {"id": "f_prod0001", "name": "Product", "type": "link", "settings": {"form_id": products}},
+        {"id": "f_unit0001", "name": "Unit price", "type": "lookup", "settings": {"link": "Product", "field": "Price"}},
+        {"id": "f_qty00001", "name": "Qty", "type": "number"},
+        {"id": "f_total001", "name": "Total", "type": "formula", "settings": {"expression": "[Qty] * [Unit price]"}}]})
+    assert r.status_code == 201, r.text
+    doc = (await alice.get(f"/api/v1/orgs/{org}/apps/{app_id}/document")).json()
+    link = doc["forms"][1]["fields"][0]
+    assert link["settings"]["form_id"] == "form:Products", "named, not by this organization's id"
+    r = await alice.post("/api/v1/orgs", {"name": "Shop Two"})
+    org2 = r.json()["id"]
+    r = await alice.post(f"/api/v1/orgs/{org2}/apps/import", doc)
+    assert r.status_code == 201, r.text
+    forms = (await alice.get(f"/api/v1/orgs/{org2}/apps/{r.json()['id']}/forms")).json()["items"]
+    ids = {f["name"]: f["id"] for f in forms}
+    r = await alice.post(f"/api/v1/orgs/{org2}/forms/{ids['Products']}/records", {"data": {"Name": "Tea", "Price": 4}})
+    tea = r.json()["id"]
+    r = await alice.post(f"/api/v1/orgs/{org2}/forms/{ids['Orders']}/records", {"data": {"Product": [tea], "Qty": 3}})
+    assert r.status_code == 201, r.text
+    assert r.json()["data"]["f_total001"] == 12
+    assert (await alice.get(f"/api/v1/orgs/{org2}/apps/{r.json()['form_id'] and forms[0]['app_id']}/document")
+            ).json()["forms"] == doc["forms"]
+    # A link to a form the document does not hold is named.
+    bad = {**doc, "forms": [doc["forms"][1]]}
+    r = await alice.post(f"/api/v1/orgs/{org2}/apps/import", bad)
+    assert r.status_code == 422 and r.json()["errors"][0]["rule"] == "link"

@@ -22,11 +22,12 @@ import yaml
 from msgspec import Meta
 
 from tack.apps import service
-from tack.apps.models import App, AppCreate, AppName
+from tack.apps.models import App, AppCreate, AppName, FormPublish
 from tack.apps.tables import forms
 from tack.auth.policy import require
 from tack.core.ctx import Ctx
 from tack.core.errors import BadRequest, FieldError, NotFound, ValidationFailed
+from tack.core.ids import new_id
 from tack.forms.definition import compile_form
 from tack.forms.model import FormDef
 
@@ -70,12 +71,52 @@ async def export_app(ctx: Ctx, app_id: uuid.UUID) -> AppDocument:
         forms.c.org_id == ctx.org_id, forms.c.app_id == app_id, forms.c.deleted_at.is_(None))
         .order_by(forms.c.id))).scalars().all()  # ids are time-ordered: the order forms were made in
     defs = [(await service.get_form(ctx, form_id)).definition for form_id in ids]
-    return AppDocument(format=FORMAT, name=app.name, description=app.description, icon=app.icon, forms=defs)
+    names = {str(form_id): d.name for form_id, d in zip(ids, defs, strict=True)}
+    return AppDocument(format=FORMAT, name=app.name, description=app.description, icon=app.icon,
+                       forms=[_with_links(d, lambda v: f"{FORM_REF}{names[v]}" if v in names else v) for d in defs])
+
+
+# Links between an app's own forms name the linked form by its name in a document ("form:Products"),
+# since form ids belong to the organization that made them; links to forms outside the app keep
+# their ids (and are refused, named, where that form does not exist).
+FORM_REF: Final = "form:"
+
+
+def _with_links(d: FormDef, rewrite: Any) -> FormDef:
+    """The definition with every link field's `form_id` passed through `rewrite`."""
+    def field(fd: Any) -> Any:
+        cols = [field(c) for c in fd.columns] if fd.columns else fd.columns
+        if fd.type == "link" and isinstance(fd.settings.get("form_id"), str):
+            return msgspec.structs.replace(fd, settings={**fd.settings, "form_id": rewrite(fd.settings["form_id"])},
+                                           columns=cols)
+        return msgspec.structs.replace(fd, columns=cols) if cols else fd
+    return msgspec.structs.replace(d, fields=[field(f) for f in d.fields])
+
+
+def _links_inside(doc: AppDocument) -> bool:
+    return any(isinstance(fd.settings.get("form_id"), str) and fd.settings["form_id"].startswith(FORM_REF)
+               for d in doc.forms for fd in d.fields if fd.type == "link")
 
 
 async def import_app(ctx: Ctx, doc: AppDocument) -> App:
     """A new app with the document's forms; every form is checked before anything is created."""
     require(ctx.actor, "app.manage")
+    seen: set[str] = set()
+    for i, d in enumerate(doc.forms):
+        if d.name in seen:
+            raise ValidationFailed.field(f"$.forms[{i}].name", "Another form of the app has this name.", "unique")
+        seen.add(d.name)
+    # Each form's id is chosen now, so links between the app's forms can name them.
+    new_ids = {d.name: new_id() for d in doc.forms}
+    missing = [(i, fd.name) for i, d in enumerate(doc.forms) for fd in d.fields if fd.type == "link"
+               and str(fd.settings.get("form_id", "")).startswith(FORM_REF)
+               and fd.settings["form_id"].removeprefix(FORM_REF) not in new_ids]
+    if missing:
+        raise ValidationFailed.field(f"$.forms[{missing[0][0]}]", f"The link {missing[0][1]!r} names a form that "
+                                     "is not in the document.", "link")
+    linked = _links_inside(doc)
+    doc = msgspec.structs.replace(doc, forms=[_with_links(d, lambda v: str(new_ids[v.removeprefix(FORM_REF)])
+                                                          if v.startswith(FORM_REF) else v) for d in doc.forms])
     errors: list[FieldError] = []
     for i, form in enumerate(doc.forms):
         try:
@@ -87,8 +128,16 @@ async def import_app(ctx: Ctx, doc: AppDocument) -> App:
         raise ValidationFailed("The app document has problems to fix before it can be imported.",
                                errors=errors[:100])
     app = await service.create_app(ctx, AppCreate(name=doc.name, description=doc.description, icon=doc.icon))
+    if not linked:
+        for form in doc.forms:
+            await service.create_form(ctx, app.id, form, form_id=new_ids[form.name])
+        return app
+    # Forms that link to each other (in a circle, even) each need the others to exist: create
+    # them empty first, then publish their definitions.
     for form in doc.forms:
-        await service.create_form(ctx, app.id, form)
+        await service.create_form(ctx, app.id, FormDef(name=form.name, fields=[]), form_id=new_ids[form.name])
+    for form in doc.forms:
+        await service.publish_form(ctx, new_ids[form.name], FormPublish(definition=form))
     return app
 
 

@@ -98,13 +98,14 @@ async def list_forms(ctx: Ctx, app_id: uuid.UUID) -> FormList:
                                        updated_at=r["updated_at"]) for r in rows])
 
 
-async def create_form(ctx: Ctx, app_id: uuid.UUID, definition: FormDef) -> Form:
+async def create_form(ctx: Ctx, app_id: uuid.UUID, definition: FormDef, *, form_id: uuid.UUID | None = None) -> Form:
     from tack.access.service import require_app_admin
 
     await require_app_admin(ctx, app_id)  # org admins, and the app's own administrators
     # Refuses a definition with problems, naming each.
     compile_form(definition, await link_targets(ctx, definition))
-    form_id, now = new_id(), ctx.now()
+    # (An app import chooses its forms' ids first, so links between them can name each other.)
+    form_id, now = form_id or new_id(), ctx.now()
     await ctx.conn.execute(forms.insert().values(org_id=ctx.org_id, id=form_id, app_id=app_id,
                                                  name=definition.name.strip(), version=1, created_at=now,
                                                  updated_at=now))
