@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 NAMING = {
@@ -38,6 +39,15 @@ WAKE = "tack_wake"
 
 def wake_after_commit(conn: AsyncConnection) -> None:
     conn.info[WAKE] = True
+
+
+def _sqlite_table_hint(self: Any, table: Any, text: str | None) -> str | None:
+    return text
+
+
+# SQLAlchemy's SQLite dialect drops table hints; Tack uses one, `INDEXED BY <index>`, where SQLite's
+# planner would otherwise misjudge a skewed table (tack.records.query.service).
+SQLiteCompiler.get_from_hint_text = _sqlite_table_hint  # type: ignore[method-assign]
 
 
 def sync_url(url: str) -> str:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 import uuid
 from typing import Any
 
@@ -75,6 +76,27 @@ def index_spec(node: Node | None, sorts: list[Sort]) -> Spec:
                 add(c.field)
                 break
     return spec
+
+
+# Which promoted indexes are ready, per form, remembered briefly: queries ask on every page,
+# and an index becoming ready a few seconds late to the planner costs nothing.
+READY_TTL = 30.0
+_ready: dict[tuple[uuid.UUID, uuid.UUID], tuple[float, frozenset[str]]] = {}
+
+
+async def ready_indexes(ctx: Ctx, form_id: uuid.UUID) -> frozenset[str]:
+    key = (ctx.org_id, form_id)
+    now = time.monotonic()
+    found = _ready.get(key)
+    if found is not None and now - found[0] < READY_TTL:
+        return found[1]
+    names = frozenset((await ctx.conn.execute(sa.select(promoted_indexes.c.name).where(
+        promoted_indexes.c.org_id == ctx.org_id, promoted_indexes.c.form_id == form_id,
+        promoted_indexes.c.state == "ready"))).scalars())
+    if len(_ready) > 10_000:
+        _ready.clear()
+    _ready[key] = (now, names)
+    return names
 
 
 def index_name(org_id: uuid.UUID, form_id: uuid.UUID, spec: Spec) -> str:
@@ -138,6 +160,7 @@ async def build_index(ctx: Ctx, payload: dict[str, Any]) -> None:
     await build_now(ctx, form_id, name, [(k[0], k[1]) for k in row["spec"]])
     await ctx.conn.execute(promoted_indexes.update().where(*where).values(state="ready", ready_at=ctx.now(),
                                                                           error=None))
+    _ready.pop((ctx.org_id, form_id), None)
 
 
 async def build_now(ctx: Ctx, form_id: uuid.UUID, name: str, spec: Spec) -> None:
@@ -160,6 +183,7 @@ async def drop_indexes(ctx: Ctx, form_id: uuid.UUID) -> None:
         await ctx.conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
     await ctx.conn.execute(promoted_indexes.delete().where(
         promoted_indexes.c.org_id == ctx.org_id, promoted_indexes.c.form_id == form_id))
+    _ready.pop((ctx.org_id, form_id), None)
 
 
 @consumer("records.promote-for-views", "view.created", "view.updated")

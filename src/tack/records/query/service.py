@@ -44,6 +44,7 @@ from tack.records.query.filters import (
 from tack.records.query.kinds import Env
 from tack.records.query.model import RecordQuery, RecordQueryPage
 from tack.records.query.operands import id_literal
+from tack.records.query.promote import index_name, index_spec, ready_indexes
 from tack.records.query.search import search_sql
 from tack.records.service import record_of
 from tack.records.tables import records
@@ -61,6 +62,7 @@ class Compiled:
         self.parsers = parsers
         self.fingerprint = fingerprint
         self.reusable = False
+        self.index_name: str | None = None  # the promoted index this query's shape asks for
 
 
 async def query_records(ctx: Ctx, form_id: uuid.UUID, q: RecordQuery) -> RecordQueryPage:
@@ -80,6 +82,12 @@ async def query_records(ctx: Ctx, form_id: uuid.UUID, q: RecordQuery) -> RecordQ
     else:
         compiled, base = cached
     stmt = _select(compiled, cursor=q.cursor) if q.cursor else base
+    if compiled.index_name and not q.deleted and dialect_of(ctx.conn) == "sqlite" \
+            and compiled.index_name in await ready_indexes(ctx, form_id):
+        # SQLite's planner judges indexes by average rows per key: with many small forms beside
+        # one big one, (org, form, id) looks selective and it would scan the big form with it.
+        # The view's own index is the right one (PostgreSQL's statistics know the skew).
+        stmt = stmt.with_hint(records, f"INDEXED BY {compiled.index_name}", dialect_name="sqlite")
     rows = (await ctx.conn.execute(stmt.limit(q.limit + 1))).mappings().all()
     items = [_visible(record_of(r), access.hidden_fields) for r in rows[:q.limit]]
     next_cursor = None
@@ -149,6 +157,8 @@ async def compile_query(ctx: Ctx, form_id: uuid.UUID, form: CompiledForm, q: Rec
     compiled = Compiled(where, keys, parsers, fingerprint)
     # The same SQL serves the next identical query unless it depends on who asks or when.
     compiled.reusable = scope is None and q.view_id is None and not needs_me(node) and not needs_time_zone(node)
+    spec = index_spec(node, sorts)
+    compiled.index_name = index_name(ctx.org_id, form_id, spec) if spec else None
     return compiled
 
 
