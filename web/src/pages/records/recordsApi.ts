@@ -37,6 +37,19 @@ export const getRecord = (orgId: string, recordId: string) => api.get<RecordInfo
 export const deleteRecord = (orgId: string, recordId: string, expectedVersion: number) =>
   api.del<RecordInfo>(`/orgs/${orgId}/records/${recordId}?expected_version=${expectedVersion}`);
 
+export interface BulkItemResult {
+  index: number;
+  status: number;
+  problem?: { title: string; detail?: string };
+}
+
+/** Delete up to 1,000 records in one request; each item stands alone (`per_item`). */
+export const bulkDelete = (orgId: string, formId: string, items: { id: string; expected_version: number }[]) =>
+  api.post<{ changed: number; results: BulkItemResult[] }>(`/orgs/${orgId}/forms/${formId}/records/bulk-delete`, {
+    items,
+    mode: 'per_item',
+  });
+
 export const formAccess = (orgId: string, formId: string) => api.get<FormAccess>(`/orgs/${orgId}/forms/${formId}/access`);
 
 export const listViews = (orgId: string, formId: string) => api.get<{ items: SavedView[] }>(`/orgs/${orgId}/forms/${formId}/views`);
