@@ -62,7 +62,7 @@ async def test_a_saved_view_gets_its_index_and_the_planner_uses_it(rt: Runtime, 
     # The views domain announced the view; the promotion consumer hears it and asks for a job.
     event = Event(id=new_id(), org_id=ctx0.org_id, type="view.created", subject=str(view.id), time=NOW,
                   data={"id": str(view.id), "form_id": str(form_id)})
-    assert await process_once(rt.db, rt.clock, consumers.get("records.promote-for-views"), event)
+    assert await process_once(rt.db, rt.clock, consumers.get("promote-for-views"), event)
     async with rt.db.transaction(write=False) as conn:
         row = (await conn.execute(sa.select(promoted_indexes))).mappings().one()
     assert row["state"] == "pending"

@@ -8,6 +8,7 @@ event changes nothing the second time.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -42,6 +43,10 @@ consumers: Registry[Consumer] = Registry("event consumer")
 
 def consumer(name: str, *types: str) -> Callable[[ConsumerFn], ConsumerFn]:
     """Register a function as an event consumer: `@consumer("audit-mirror", "member.*")`."""
+
+    # The name is the consumer group on every bus: NATS durable names allow no dots or spaces.
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name):
+        raise ValueError(f"consumer names are letters, digits, '-' and '_': {name!r}")
 
     def deco(fn: ConsumerFn) -> ConsumerFn:
         consumers.register(name, Consumer(name=name, handle=fn, types=types))

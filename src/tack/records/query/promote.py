@@ -186,7 +186,7 @@ async def drop_indexes(ctx: Ctx, form_id: uuid.UUID) -> None:
     _ready.pop((ctx.org_id, form_id), None)
 
 
-@consumer("records.promote-for-views", "view.created", "view.updated")
+@consumer("promote-for-views", "view.created", "view.updated")
 async def on_view_saved(ctx: Ctx, event: Event) -> None:
     """A view saved: ask for the index its filter and sort need (the views domain knows nothing
     of indexes; it says what happened, and this listens)."""
