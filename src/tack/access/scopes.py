@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from tack.access.models import NOTHING
 from tack.access.rights import MY_DEPARTMENTS, MY_DEPARTMENTS_AND_BELOW, OWN
 from tack.core.ctx import Ctx
-from tack.core.db import dialect_of
 from tack.core.errors import Forbidden, ValidationFailed
-from tack.directory.tables import department_members, departments, orgs
+from tack.directory.tables import department_members, departments
 from tack.forms.definition import CompiledForm
 from tack.records.tables import records
 
@@ -71,23 +69,10 @@ async def _custom(ctx: Ctx, form: CompiledForm, tree: dict[str, Any]) -> sa.Colu
         return sa.false()
     if node is None:
         return sa.true()
-    from tack.records.query.filters import filter_sql
+    from tack.records.query.env import query_env
+    from tack.records.query.filters import filter_sql, needs_me, needs_time_zone
 
-    return filter_sql(node, await _env(ctx), form)
-
-
-async def _env(ctx: Ctx) -> Any:
-    from tack.records.query.kinds import Env
-
-    tz = (await ctx.conn.execute(sa.select(orgs.c.time_zone).where(orgs.c.id == ctx.org_id))).scalar() or "UTC"
-    env = Env(dialect=dialect_of(ctx.conn), now=ctx.now(), tz=ZoneInfo(str(tz)), me=ctx.actor.member_id)
-    if ctx.actor.member_id is not None:
-        env.my_departments = list((await ctx.conn.execute(my_departments(ctx))).scalars().all())
-        env.my_subtree = list((await ctx.conn.execute(my_departments_and_below(ctx))).scalars().all())
-        env.my_department_members = list((await ctx.conn.execute(sa.select(department_members.c.member_id).where(
-            department_members.c.org_id == ctx.org_id,
-            department_members.c.department_id.in_(env.my_departments)).distinct())).scalars().all())
-    return env
+    return filter_sql(node, await query_env(ctx, personal=needs_me(node), zoned=needs_time_zone(node)), form)
 
 
 async def record_in_scope(ctx: Ctx, form: CompiledForm, record_id: uuid.UUID,

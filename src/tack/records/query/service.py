@@ -15,7 +15,6 @@ import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import msgspec
 import sqlalchemy as sa
@@ -27,10 +26,10 @@ from tack.core.ctx import Ctx
 from tack.core.db import dialect_of
 from tack.core.errors import ValidationFailed
 from tack.core.pagination import decode_cursor, encode_cursor
-from tack.directory.tables import department_members, departments, orgs
 from tack.forms.definition import CompiledForm
 from tack.records.models import Record
 from tack.records.query.counts import count_matching
+from tack.records.query.env import query_env
 from tack.records.query.filters import (
     Group,
     Node,
@@ -41,15 +40,12 @@ from tack.records.query.filters import (
     parse_filter,
     parse_sort,
 )
-from tack.records.query.kinds import Env
 from tack.records.query.model import RecordQuery, RecordQueryPage
 from tack.records.query.operands import id_literal
 from tack.records.query.promote import index_name, index_spec, ready_indexes
 from tack.records.query.search import search_sql
 from tack.records.service import record_of
 from tack.records.tables import records
-
-MAX_MY_DEPARTMENT_MEMBERS = 10_000
 
 
 class Compiled:
@@ -122,7 +118,7 @@ async def compile_query(ctx: Ctx, form_id: uuid.UUID, form: CompiledForm, q: Rec
         view_node, view_sorts = await _view(ctx, form_id, form, q.view_id)
         node = _and(view_node, node)
         sorts = sorts or view_sorts
-    env = await _env(ctx, dialect, personal=needs_me(node), zoned=needs_time_zone(node))
+    env = await query_env(ctx, personal=needs_me(node), zoned=needs_time_zone(node))
     where: list[ColumnElement[Any]] = [
         records.c.org_id == id_literal(ctx.org_id, dialect),
         records.c.form_id == id_literal(form_id, dialect),
@@ -267,26 +263,6 @@ async def _view(ctx: Ctx, form_id: uuid.UUID, form: CompiledForm, view_id: uuid.
         # dropped when it is read (tack.views), and anything still unreadable is ignored, so
         # a view never stops opening.
         return None, []
-
-
-async def _env(ctx: Ctx, dialect: str, *, personal: bool, zoned: bool) -> Env:
-    tz_name = None
-    if zoned:  # one round trip saved on the common query
-        tz_name = (await ctx.conn.execute(sa.select(orgs.c.time_zone).where(orgs.c.id == ctx.org_id))).scalar()
-    env = Env(dialect=dialect, now=ctx.now(), tz=ZoneInfo(str(tz_name or "UTC")), me=ctx.actor.member_id)
-    if personal and ctx.actor.member_id is not None:
-        dm, d = department_members, departments
-        mine = (await ctx.conn.execute(sa.select(d.c.id, d.c.path).join(dm, sa.and_(
-            dm.c.org_id == d.c.org_id, dm.c.department_id == d.c.id)).where(
-            dm.c.org_id == ctx.org_id, dm.c.member_id == ctx.actor.member_id))).all()
-        env.my_departments = [r.id for r in mine]
-        if mine:
-            env.my_subtree = list((await ctx.conn.execute(sa.select(d.c.id).where(
-                d.c.org_id == ctx.org_id, sa.or_(*(d.c.path.startswith(r.path) for r in mine))))).scalars())
-            env.my_department_members = list((await ctx.conn.execute(sa.select(dm.c.member_id).distinct().where(
-                dm.c.org_id == ctx.org_id, dm.c.department_id.in_(env.my_departments))
-                .limit(MAX_MY_DEPARTMENT_MEMBERS))).scalars())
-    return env
 
 
 def _visible(record: Record, hidden: Any) -> Record:
