@@ -25,11 +25,14 @@ from tack.config import Settings
 from tack.core.clock import SYSTEM_CLOCK, Clock
 from tack.directory.api import router as directory_router
 from tack.files.api import router as files_router
+from tack.flows.api import router as flows_router
+from tack.flows.calendar_api import router as calendar_router
 from tack.http.idempotency import idempotency_middleware
 from tack.http.openapi import document_responses
 from tack.http.problems import HANDLERS
 from tack.http.static import default_web_dir, spa
 from tack.http.text import reject_nul_characters
+from tack.notifications.api import router as notifications_router
 from tack.records.api import router as records_router
 from tack.records.query.api import router as record_query_router
 from tack.records.transfer_api import router as transfer_router
@@ -95,7 +98,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK,
     )
     app = Litestar(
         route_handlers=[healthz, readyz, auth_router, directory_router, files_router, apps_router, list_templates, records_router, record_query_router,
-                        views_router, access_router, schema_router, transfer_router, spa],
+                        views_router, access_router, notifications_router, flows_router, calendar_router, schema_router, transfer_router, spa],
         exception_handlers=HANDLERS,
         before_request=reject_nul_characters,
         middleware=[DefineMiddleware(idempotency_middleware)],

@@ -11,6 +11,9 @@ def load_all_tables() -> None:
     import tack.core.tables  # noqa: F401
     import tack.directory.tables  # noqa: F401
     import tack.files.tables  # noqa: F401
+    import tack.flows.calendar_tables  # noqa: F401
+    import tack.flows.tables  # noqa: F401
+    import tack.notifications.tables  # noqa: F401
     import tack.records.import_tables  # noqa: F401
     import tack.records.link_tables  # noqa: F401
     import tack.records.query.tables  # noqa: F401

@@ -26,7 +26,7 @@ def load_domains(settings: Settings) -> None:
     """Import every module that registers plug-ins (job kinds, consumers), then TACK_PLUGINS."""
     for name in ("tack.core.mail", "tack.directory.consumers", "tack.files.service", "tack.records.links",
                  "tack.apps.field_trash", "tack.records.imports",
-                 "tack.records.query.promote",
+                 "tack.records.query.promote", "tack.notifications.consumers", "tack.flows.jobs",
                  *settings.plugins):
         importlib.import_module(name)
 

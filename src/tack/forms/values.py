@@ -354,3 +354,9 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, ErrorValue):
         return None
     return value
+
+
+def formula_view(form: CompiledForm, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored data (keyed by field id) as formulas read it: by field name, in formula types
+    (flow conditions and automations evaluate over a saved record this way)."""
+    return dict(_Record(form, data, frozenset()).view)
