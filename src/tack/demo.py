@@ -52,7 +52,11 @@ PEOPLE = [
 
 ROLES = [("Finance", "Approves payments", ["jack@example.com", "kate@example.com"]),
          ("HR", "People matters", ["leo@example.com", "mia@example.com"]),
-         ("Director", "Heads of business lines", ["bob@example.com", "grace@example.com", "jack@example.com"])]
+         ("Director", "Heads of business lines", ["bob@example.com", "grace@example.com", "jack@example.com"]),
+         # Named by the purchasing template's approval flow.
+         ("CFO", "Signs off large purchases", ["jack@example.com"]),
+         ("Legal", "Reviews contracts", ["leo@example.com"]),
+         ("Purchasing", "Places orders with suppliers", ["kate@example.com"])]
 
 
 _hash_cache: list[str] = []

@@ -137,7 +137,7 @@ async def test_templates_install_and_take_records(alice: Api, demo: dict[str, An
     org = demo["org_id"]
     r = await alice.get("/api/v1/templates")
     assert r.status_code == 200, r.text
-    assert {t["name"] for t in r.json()["items"]} == {"visitor", "expense", "okr"}
+    assert {t["name"] for t in r.json()["items"]} == {"visitor", "expense", "okr", "leave", "purchase", "government"}
     bob = demo["members"]["bob@example.com"]
 
     form = await _install(alice, org, "visitor")

@@ -19,12 +19,15 @@ def rurl(demo: dict[str, Any], *parts: str) -> str:
 
 async def test_roles_crud(alice: Api, demo: dict[str, Any], rt: Runtime) -> None:
     r = await alice.get(rurl(demo))
-    assert [(x["name"], x["member_count"]) for x in r.json()["items"]] == [("Director", 3), ("Finance", 2), ("HR", 2)]
-    r = await alice.post(rurl(demo), {"name": " Legal ", "description": "Signs contracts"})
+    # (the demo's own roles, and the empty ones the one-window service template named)
+    assert [(x["name"], x["member_count"]) for x in r.json()["items"]] == [
+        ("CFO", 1), ("Director", 3), ("Finance", 2), ("Fire safety", 0), ("HR", 2), ("Legal", 1),
+        ("Market regulation", 0), ("Purchasing", 1), ("Tax", 0)]
+    r = await alice.post(rurl(demo), {"name": " Compliance ", "description": "Signs contracts"})
     assert r.status_code == 201, r.text
     legal = r.json()
-    assert (legal["name"], legal["description"], legal["member_count"]) == ("Legal", "Signs contracts", 0)
-    for name in ("legal", "FINANCE"):
+    assert (legal["name"], legal["description"], legal["member_count"]) == ("Compliance", "Signs contracts", 0)
+    for name in ("compliance", "FINANCE"):
         r = await alice.post(rurl(demo), {"name": name})
         assert r.status_code == 422 and r.json()["errors"][0]["path"] == "$.name", name
         assert r.json()["errors"][0]["rule"] == "unique"

@@ -11,10 +11,11 @@ Templates are app documents shipped in `examples/apps/<name>.yaml`, looked up by
 
 from __future__ import annotations
 
+import importlib
 import re
 import uuid
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, Protocol
 
 import msgspec
 import sqlalchemy as sa
@@ -28,6 +29,7 @@ from tack.auth.policy import require
 from tack.core.ctx import Ctx
 from tack.core.errors import BadRequest, FieldError, NotFound, ValidationFailed
 from tack.core.ids import new_id
+from tack.core.registry import Registry
 from tack.forms.definition import compile_form
 from tack.forms.model import FormDef
 
@@ -47,6 +49,35 @@ class AppDocument(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True
     forms: Annotated[list[FormDef], Meta(max_length=MAX_FORMS)]
     description: Annotated[str, Meta(max_length=4000)] | None = None
     icon: Annotated[str, Meta(max_length=100)] | None = None
+    # Parts other domains keep with the app (tack.flows.documents: each form's approval flow),
+    # checked and installed by the part that registered them.
+    flows: Annotated[list[dict[str, Any]], Meta(max_length=MAX_FORMS)] | None = None
+
+
+class DocumentPart(Protocol):
+    """A part of app documents that belongs to a domain above apps (flows, later reports)."""
+
+    key: str
+
+    async def export(self, ctx: Ctx, app_id: uuid.UUID, form_names: dict[uuid.UUID, str]) -> list[dict[str, Any]] | None:
+        ...
+
+    def check(self, items: list[dict[str, Any]], form_names: set[str]) -> list[FieldError]:
+        ...
+
+    async def install(self, ctx: Ctx, items: list[dict[str, Any]], form_ids: dict[str, uuid.UUID]) -> None:
+        ...
+
+
+document_parts: Registry[DocumentPart] = Registry("app document part")
+# The modules that register parts, imported on first use (they sit above apps and import it).
+PART_MODULES: Final = ("tack.flows.documents",)
+
+
+def _parts() -> list[DocumentPart]:
+    for name in PART_MODULES:
+        importlib.import_module(name)
+    return [p for _k, p in document_parts.items()]
 
 
 class Template(msgspec.Struct):
@@ -72,8 +103,14 @@ async def export_app(ctx: Ctx, app_id: uuid.UUID) -> AppDocument:
         .order_by(forms.c.id))).scalars().all()  # ids are time-ordered: the order forms were made in
     defs = [(await service.get_form(ctx, form_id)).definition for form_id in ids]
     names = {str(form_id): d.name for form_id, d in zip(ids, defs, strict=True)}
-    return AppDocument(format=FORMAT, name=app.name, description=app.description, icon=app.icon,
-                       forms=[_with_links(d, lambda v: f"{FORM_REF}{names[v]}" if v in names else v) for d in defs])
+    doc = AppDocument(format=FORMAT, name=app.name, description=app.description, icon=app.icon,
+                      forms=[_with_links(d, lambda v: f"{FORM_REF}{names[v]}" if v in names else v) for d in defs])
+    by_id = dict(zip(ids, (d.name for d in defs), strict=True))
+    for part in _parts():
+        items = await part.export(ctx, app_id, by_id)
+        if items:
+            doc = msgspec.structs.replace(doc, **{part.key: items})
+    return doc
 
 
 # Links between an app's own forms name the linked form by its name in a document ("form:Products"),
@@ -124,9 +161,21 @@ async def import_app(ctx: Ctx, doc: AppDocument) -> App:
         except ValidationFailed as exc:
             errors.extend(FieldError(path=f"$.forms[{i}]" + e.path.removeprefix("$"), message=e.message,
                                      rule=e.rule) for e in exc.errors)
+    for part in _parts():
+        items = getattr(doc, part.key) or []
+        errors.extend(part.check(items, set(new_ids)))
     if errors:
         raise ValidationFailed("The app document has problems to fix before it can be imported.",
                                errors=errors[:100])
+    app = await _create(ctx, doc, new_ids, linked)
+    for part in _parts():
+        items = getattr(doc, part.key) or []
+        if items:
+            await part.install(ctx, items, new_ids)
+    return app
+
+
+async def _create(ctx: Ctx, doc: AppDocument, new_ids: dict[str, uuid.UUID], linked: bool) -> App:
     app = await service.create_app(ctx, AppCreate(name=doc.name, description=doc.description, icon=doc.icon))
     if not linked:
         for form in doc.forms:

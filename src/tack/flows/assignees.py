@@ -85,10 +85,11 @@ async def _members(ctx: Ctx, rule: m.Members, facts: Facts) -> list[uuid.UUID]:
 @resolver(m.Role)
 async def _role(ctx: Ctx, rule: m.Role, facts: Facts) -> list[uuid.UUID]:
     within = facts.department_id if rule.within_initiator_department else None
-    if rule.within_initiator_department and within is None:
+    role = rule.role_id or await role_by_name(ctx, rule.role_name)
+    if (rule.within_initiator_department and within is None) or role is None:
         return []
     q = sa.select(role_members.c.member_id).where(role_members.c.org_id == ctx.org_id,
-                                                  role_members.c.role_id == rule.role_id)
+                                                  role_members.c.role_id == role)
     if within is not None:
         path = await _department_path(ctx, within)
         if path is None:
@@ -99,6 +100,17 @@ async def _role(ctx: Ctx, rule: m.Role, facts: Facts) -> list[uuid.UUID]:
                                                                 departments.c.id == dm.c.department_id))
             .where(dm.c.org_id == ctx.org_id, departments.c.path.startswith(path))))
     return sorted((await ctx.conn.execute(q)).scalars().all())
+
+
+async def role_by_name(ctx: Ctx, name: str | None) -> uuid.UUID | None:
+    if not name:
+        return None
+    from tack.directory.lookups import name_key
+    from tack.directory.tables import roles
+
+    rows = (await ctx.conn.execute(sa.select(roles.c.id, roles.c.name).where(roles.c.org_id == ctx.org_id))).all()
+    wanted = name_key(name)
+    return next((r[0] for r in rows if name_key(r[1]) == wanted), None)
 
 
 @resolver(m.DepartmentHead)
@@ -134,9 +146,10 @@ async def _manager_chain(ctx: Ctx, rule: m.ManagerChain, facts: Facts) -> list[u
     if facts.initiator_id is None:
         return []
     ids = await queries.manager_chain_ids(ctx, facts.initiator_id, rule.up_to_level or queries.MAX_CHAIN)
-    if rule.until_role_id is not None and ids:
+    until = rule.until_role_id or await role_by_name(ctx, rule.until_role_name)
+    if until is not None and ids:
         holders = set((await ctx.conn.execute(sa.select(role_members.c.member_id).where(
-            role_members.c.org_id == ctx.org_id, role_members.c.role_id == rule.until_role_id,
+            role_members.c.org_id == ctx.org_id, role_members.c.role_id == until,
             role_members.c.member_id.in_(ids)))).scalars().all())
         for i, mid in enumerate(ids):
             if mid in holders:

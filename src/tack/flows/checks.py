@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from tack.core.ctx import Ctx
 from tack.directory.tables import members, roles
 from tack.flows import model as m
+from tack.flows.assignees import role_by_name
 from tack.flows.graph import Graph, build, walk
 from tack.forms.definition import CompiledForm
 from tack.formula import BOOL, DEPARTMENT, MEMBER, FormulaError, Type, check, compile_py, parse
@@ -197,7 +198,7 @@ async def check_against_org(ctx: Ctx, definition: m.FlowDef) -> list[Problem]:
         for rule in _rules_of(node):
             if isinstance(rule, m.Members):
                 wanted_members.update(rule.member_ids)
-            if isinstance(rule, m.Role):
+            if isinstance(rule, m.Role) and rule.role_id:
                 wanted_roles.add(rule.role_id)
             if isinstance(rule, m.ManagerChain) and rule.until_role_id:
                 wanted_roles.add(rule.until_role_id)
@@ -227,8 +228,13 @@ async def check_against_org(ctx: Ctx, definition: m.FlowDef) -> list[Problem]:
                     if i not in active:
                         out.append(Problem(path=f"{rpath}.member_ids[{k}]", node_id=node.id, rule="exists",
                                            message="This member is not an active member of the organization."))
-            if isinstance(rule, m.Role) and rule.role_id not in known_roles:
+            if isinstance(rule, m.Role) and rule.role_id is None and rule.role_name is None:
+                out.append(Problem(path=f"{rpath}.role_id", node_id=node.id, rule="required", message="Choose a role."))
+            elif isinstance(rule, m.Role) and rule.role_id is not None and rule.role_id not in known_roles:
                 out.append(Problem(path=f"{rpath}.role_id", node_id=node.id, rule="exists", message="No such role."))
+            elif isinstance(rule, m.Role) and rule.role_name and await role_by_name(ctx, rule.role_name) is None:
+                out.append(Problem(path=f"{rpath}.role_name", node_id=node.id, rule="exists",
+                                   message=f"No role named {rule.role_name!r}."))
             if isinstance(rule, m.ManagerChain) and rule.until_role_id and rule.until_role_id not in known_roles:
                 out.append(Problem(path=f"{rpath}.until_role_id", node_id=node.id, rule="exists", message="No such role."))
         e = getattr(node, "empty", None)

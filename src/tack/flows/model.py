@@ -48,11 +48,13 @@ class Members(msgspec.Struct, tag="members", tag_field="rule", forbid_unknown_fi
     member_ids: Annotated[list[uuid.UUID], Meta(min_length=1, max_length=200)]
 
 
-class Role(msgspec.Struct, tag="role", tag_field="rule", forbid_unknown_fields=True):
+class Role(msgspec.Struct, tag="role", tag_field="rule", forbid_unknown_fields=True, omit_defaults=True):
     """Everyone holding a role; with `within_initiator_department`, only those who sit in the
     initiator's department or below it."""
 
-    role_id: uuid.UUID
+    role_id: uuid.UUID | None = None
+    # Templates name the role instead (ids belong to the organization that made them).
+    role_name: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
     within_initiator_department: bool = False
 
 
@@ -68,12 +70,14 @@ class Manager(msgspec.Struct, tag="manager", tag_field="rule", forbid_unknown_fi
     level: Level = 1
 
 
-class ManagerChain(msgspec.Struct, tag="manager_chain", tag_field="rule", forbid_unknown_fields=True):
+class ManagerChain(msgspec.Struct, tag="manager_chain", tag_field="rule", forbid_unknown_fields=True,
+                   omit_defaults=True):
     """The managers one after another from the direct manager up, to `up_to_level` or until (and
     including) the first who holds `until_role_id`, or to the top. Each approves in turn."""
 
     up_to_level: Level | None = None
     until_role_id: uuid.UUID | None = None
+    until_role_name: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
 
 
 class SelfSelect(msgspec.Struct, tag="self_select", tag_field="rule", forbid_unknown_fields=True):
