@@ -26,6 +26,7 @@ from tack.core.clock import SYSTEM_CLOCK, Clock
 from tack.directory.api import router as directory_router
 from tack.files.api import router as files_router
 from tack.flows.api import router as flows_router
+from tack.flows.bpmn_api import router as bpmn_router
 from tack.flows.calendar_api import router as calendar_router
 from tack.http.idempotency import idempotency_middleware
 from tack.http.openapi import document_responses
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK,
     )
     app = Litestar(
         route_handlers=[healthz, readyz, auth_router, directory_router, files_router, apps_router, list_templates, records_router, record_query_router,
-                        views_router, access_router, notifications_router, flows_router, calendar_router, schema_router, transfer_router, spa],
+                        views_router, access_router, notifications_router, flows_router, bpmn_router, calendar_router, schema_router, transfer_router, spa],
         exception_handlers=HANDLERS,
         before_request=reject_nul_characters,
         middleware=[DefineMiddleware(idempotency_middleware)],
