@@ -13,12 +13,13 @@ import sqlalchemy as sa
 
 from tack.auth.policy import level, require
 from tack.core.ctx import Ctx
-from tack.core.errors import Forbidden, NotFound, ValidationFailed
+from tack.core.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from tack.core.ids import new_id
 from tack.directory.tables import members
 from tack.flows.assignees import active_only
 from tack.flows.models import Delegation, DelegationCreate, DelegationList, Person
 from tack.flows.tables import flow_delegations as d
+from tack.flows.tables import flows
 
 
 def _is_admin(ctx: Ctx) -> bool:
@@ -45,12 +46,27 @@ async def create_delegation(ctx: Ctx, body: DelegationCreate) -> Delegation:
         raise ValidationFailed.field("$.member_id", "Say whose tasks are delegated.", "required")
     if member != ctx.actor.member_id and not _is_admin(ctx):
         raise Forbidden("Only administrators set a delegation for someone else.")
+    if body.member_id is not None and body.member_id != ctx.actor.member_id \
+            and not await active_only(ctx, [body.member_id]):
+        raise ValidationFailed.field("$.member_id", "Choose an active member of the organization.", "exists")
     if body.delegate_id == member:
         raise ValidationFailed.field("$.delegate_id", "Choose someone else to stand in.", "self")
     if not await active_only(ctx, [body.delegate_id]):
         raise ValidationFailed.field("$.delegate_id", "Choose an active member of the organization.", "exists")
+    # A time without an offset is ambiguous (and cannot be stored or compared): ask for one.
+    naive = [FieldError(path=f"$.{k}", message="Give the time with a UTC offset (say 2026-01-09T09:00:00+08:00).",
+                        rule="time-zone") for k in ("starts_at", "ends_at") if getattr(body, k).utcoffset() is None]
+    if naive:
+        raise ValidationFailed("Give the times with a UTC offset.", errors=naive)
     if body.ends_at <= body.starts_at:
         raise ValidationFailed.field("$.ends_at", "The end must come after the start.", "after_start")
+    if body.flow_ids:
+        known = set((await ctx.conn.execute(sa.select(flows.c.id).where(
+            flows.c.org_id == ctx.org_id, flows.c.id.in_(body.flow_ids)))).scalars().all())
+        unknown = [FieldError(path=f"$.flow_ids[{i}]", message="No such flow in this organization.", rule="exists")
+                   for i, f in enumerate(body.flow_ids) if f not in known]
+        if unknown:
+            raise ValidationFailed("Some flows do not exist.", errors=unknown)
     row = {"org_id": ctx.org_id, "id": new_id(), "member_id": member, "delegate_id": body.delegate_id,
            "starts_at": body.starts_at, "ends_at": body.ends_at,
            "flow_ids": [str(f) for f in body.flow_ids] if body.flow_ids else None, "created_at": ctx.now(),
@@ -65,8 +81,9 @@ async def end_delegation(ctx: Ctx, delegation_id: uuid.UUID) -> None:
            ).mappings().first()
     if row is None or (row["member_id"] != ctx.actor.member_id and not _is_admin(ctx)):
         raise NotFound("No such delegation.")
-    await ctx.conn.execute(d.update().where(d.c.org_id == ctx.org_id, d.c.id == delegation_id).values(
-        revoked_at=ctx.now()))
+    # Ending it twice keeps the first end: the audit of when it stopped stays true.
+    await ctx.conn.execute(d.update().where(d.c.org_id == ctx.org_id, d.c.id == delegation_id,
+                                            d.c.revoked_at.is_(None)).values(revoked_at=ctx.now()))
 
 
 def _out(r: dict | sa.RowMapping, names: dict[uuid.UUID, str]) -> Delegation:  # type: ignore[type-arg]

@@ -79,10 +79,10 @@ class Run:
     def add(self, type_: str, data: dict[str, Any], who: Who | None = None) -> None:
         who = who or Who.system()
         self.seq += 1
-        at = iso(self.ctx.now())
-        st.apply(self.state, type_, data, at)
+        now = self.ctx.now()  # one reading: the state and the stored event must agree, or a replay differs
+        st.apply(self.state, type_, data, iso(now))
         self.events.append({"org_id": self.ctx.org_id, "instance_id": self.instance_id, "seq": self.seq,
-                            "type": type_, "at": self.ctx.now(), "actor_id": who.member_id,
+                            "type": type_, "at": now, "actor_id": who.member_id,
                             "actor_name": who.name, "on_behalf_of": who.behalf, "data": data})
 
     def publish(self, type_: str, data: dict[str, Any]) -> None:
@@ -407,7 +407,7 @@ async def send_back(run: Run, task_id: str, to: str, who: Who, comment: str | No
     if to == "previous":
         to = targets[-1] if targets else "initiator"
     if to != "initiator" and to not in targets:
-        raise ValidationFailed.field("to", "You can return the request only to a step it has passed, or to the "
+        raise ValidationFailed.field("$.to", "You can return the request only to a step it has passed, or to the "
                                      "initiator.", "return_target")
     others = [tid for tid, v in current(run, node_id) if v["state"] in st.OPEN and tid != task_id]
     run.add("returned", {"task": task_id, "to": to, "comment": comment}, who)
@@ -448,7 +448,12 @@ async def resubmitted(run: Run, task_id: str, who: Who, changes: dict[str, Any])
     await advance(run)
 
 
-def due_at(start: dt.datetime, timeout: m.Timeout | m.Deadline, calendar: Any, tz: str) -> dt.datetime:
+def due_at(start: dt.datetime, timeout: m.Timeout | m.Deadline, calendar: Any, tz: str) -> dt.datetime | None:
+    """When a timeout falls due; None when the calendar has no such time within its search
+    (years of working days on a calendar with few): the task then simply has no timeout."""
     from tack.flows.calendar import add_time
 
-    return add_time(start, timeout.after, timeout.unit, calendar, ZoneInfo(tz))
+    try:
+        return add_time(start, timeout.after, timeout.unit, calendar, ZoneInfo(tz))
+    except ValueError:
+        return None

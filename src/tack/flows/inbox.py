@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from tack.auth.policy import require
 from tack.core.ctx import Ctx
-from tack.core.errors import Forbidden, ValidationFailed
+from tack.core.errors import FieldError, Forbidden, ValidationFailed
 from tack.directory.tables import members
 from tack.flows.models import InboxCounts, InboxItem, InboxPage, Person
 from tack.flows.tables import flow_cc, flow_instances, flow_reads, flow_tasks
@@ -41,15 +41,27 @@ def _after(cursor: str | None) -> tuple[dt.datetime, uuid.UUID] | None:
         return None
     try:
         at, i = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return dt.datetime.fromisoformat(at), uuid.UUID(i)
+        when = dt.datetime.fromisoformat(at)
+        if when.utcoffset() is None:  # this list writes aware times; a naive one was made up
+            raise ValueError(at)
+        return when, uuid.UUID(i)
     except (ValueError, TypeError, json.JSONDecodeError):
         raise ValidationFailed.field("cursor", "This cursor is not one this list gave.", "cursor") from None
+
+
+def _aware(**times: dt.datetime | None) -> None:
+    """`since`/`until` need a UTC offset: a bare wall time could be any of 24 hours' worth of instants."""
+    naive = [FieldError(path=k, message="Give the time with a UTC offset (say 2026-01-09T09:00:00+08:00).",
+                        rule="time-zone") for k, v in times.items() if v is not None and v.utcoffset() is None]
+    if naive:
+        raise ValidationFailed("Give the times with a UTC offset.", errors=naive)
 
 
 async def inbox(ctx: Ctx, tab: Tab, *, app_id: uuid.UUID | None = None, form_id: uuid.UUID | None = None,
                 since: dt.datetime | None = None, until: dt.datetime | None = None, unread: bool = False,
                 cursor: str | None = None, limit: int = 20) -> InboxPage:
     me = _me(ctx)
+    _aware(since=since, until=until)
     limit = max(1, min(limit, MAX_LIMIT))
     reads = flow_reads.alias("r")
     if tab in ("todo", "done"):

@@ -51,7 +51,7 @@ async def get_instance(ctx: Ctx, instance_id: uuid.UUID, *, mark: bool = False) 
     tasks = [_task(run, tid, t, names) for tid, t in s["tasks"].items()]
     tasks.sort(key=lambda t: (t.created_at, str(t.id)))
     mine = [t for t in tasks if me is not None and str(t.assignee.id) == me and t.state == "pending"]
-    fields = _field_access(run, mine, me)
+    fields = _field_access(run, [t.node_id for t in mine], me)
     record = (await ctx.conn.execute(sa.select(records).where(
         records.c.org_id == ctx.org_id, records.c.id == uuid.UUID(s["record_id"])))).mappings().first()
     data = {k: v for k, v in (record["data"] if record else {}).items() if fields.get(k) != "hidden"}
@@ -74,10 +74,13 @@ async def get_instance(ctx: Ctx, instance_id: uuid.UUID, *, mark: bool = False) 
         fields=fields, steps=await plan(run), tasks=tasks, my_tasks=mine, can=can)
 
 
-def _field_access(run: Run, mine: list[Task], me: str | None) -> dict[str, str]:
-    """What the reader may do with each field: editable where one of their tasks' nodes says so,
-    hidden where every node they act at hides it (the initiator: the start node's rules)."""
-    nodes = [run.graph.places[t.node_id].node for t in mine if t.node_id in run.graph.places]
+def _field_access(run: Run, mine: list[str], me: str | None) -> dict[str, str]:
+    """What the reader may do with each field: editable where one of their tasks' nodes (`mine`:
+    the nodes of their pending tasks) says so, hidden where every node they act or are copied
+    at hides it (the initiator: the start node's rules)."""
+    nodes = [run.graph.places[n].node for n in mine if n in run.graph.places]
+    cc = run.state["cc"].get(me) if me is not None else None
+    cc_node = run.graph.places[cc["node"]].node if cc and cc.get("node") in run.graph.places else None
     out: dict[str, str] = {}
     for c in run.form.fields:
         fid = c.fd.id
@@ -91,6 +94,8 @@ def _field_access(run: Run, mine: list[Task], me: str | None) -> dict[str, str]:
             rules = [getattr(n, "fields", {}).get(fid, "readonly") for n in acted]
             if me == run.state.get("initiator_id"):
                 rules.append("readonly" if run.graph.start().fields.get(fid) != "hidden" else "hidden")
+            if cc_node is not None:
+                rules.append("hidden" if getattr(cc_node, "fields", {}).get(fid) == "hidden" else "readonly")
             out[fid] = "hidden" if rules and all(r == "hidden" for r in rules) else "readonly"
     return out
 
@@ -152,11 +157,29 @@ async def timeline(ctx: Ctx, instance_id: uuid.UUID) -> Timeline:
     people = {str(r["actor_id"]) for r in rows if r["actor_id"]} | {str(r["on_behalf_of"]) for r in rows
                                                                    if r["on_behalf_of"]}
     names = await _names(ctx, people)
+    me = str(ctx.actor.member_id) if ctx.actor.member_id else None
+    pending = [t["node"] for t in run.state["tasks"].values() if me is not None and t["assignee"] == me
+               and t["state"] == "pending"]
+    hidden = {fid for fid, a in _field_access(run, pending, me).items() if a == "hidden"}
     return Timeline(items=[TimelineEntry(
         seq=r["seq"], type=r["type"], at=r["at"],
         actor=Person(id=r["actor_id"], name=r["actor_name"]) if r["actor_id"] else None,
         on_behalf_of=Person(id=r["on_behalf_of"], name=names.get(str(r["on_behalf_of"]), ""))
-        if r["on_behalf_of"] else None, data=r["data"]) for r in rows])
+        if r["on_behalf_of"] else None, data=_redact(r["data"], hidden)) for r in rows])
+
+
+def _redact(data: dict[str, Any], hidden: set[str]) -> dict[str, Any]:
+    """An event as a reader may see it: the values of fields hidden from them left out (the
+    changes an approver or the initiator made, the fields an automation set)."""
+    if not hidden:
+        return data
+    out = dict(data)
+    if isinstance(out.get("changes"), dict):
+        out["changes"] = {k: v for k, v in out["changes"].items() if k not in hidden}
+    if isinstance(out.get("results"), list):
+        out["results"] = [{k: v for k, v in x.items() if k not in ("from", "to")}
+                          if isinstance(x, dict) and x.get("field_id") in hidden else x for x in out["results"]]
+    return out
 
 
 async def preview(ctx: Ctx, form_id: uuid.UUID, body: Submission) -> PathPreview:

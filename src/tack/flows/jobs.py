@@ -31,8 +31,10 @@ async def task_timed_out(ctx: Ctx, payload: dict[str, Any]) -> None:
     t = run.state["tasks"].get(task_id)
     if t is None or t["state"] != "pending" or not run.running:
         return  # done in time, or already handled: the timer has nothing to do
-    node = run.graph.places[t["node"]].node
-    timeout: m.Timeout = node.timeout
+    place = run.graph.places.get(t["node"])
+    timeout: m.Timeout | None = getattr(place.node, "timeout", None) if place else None
+    if timeout is None:
+        return  # moved to a version whose step has no timeout: the timer set on the old one lapses
     system = Who.system()
     run.add("timed_out", {"task": task_id, "action": timeout.action})
     run.publish("flow.task.timed_out", {"task_id": task_id, "assignee_id": t["assignee"], "action": timeout.action})
@@ -59,7 +61,8 @@ async def _escalation_target(run: Any, t: dict[str, Any], rule: m.Timeout) -> uu
     else:
         from tack.directory.queries import manager_chain_ids
 
-        chain = await manager_chain_ids(ctx, uuid.UUID(t["assignee"]), 5)
+        # A delegate stands in for someone: escalate to the manager of the person it was meant for.
+        chain = await manager_chain_ids(ctx, uuid.UUID(t.get("behalf") or t["assignee"]), 5)
         found = (await active_only(ctx, chain))[:1]
         if not found:
             found = await org_admins(ctx)
@@ -84,7 +87,9 @@ async def deadline_passed(ctx: Ctx, payload: dict[str, Any]) -> None:
     if not run.running:
         return
     deadline = run.graph.definition.settings.deadline
-    action = deadline.action if deadline else "notify"
+    if deadline is None:
+        return  # moved to a version without a deadline
+    action = deadline.action
     run.add("deadline_passed", {"action": action})
     if action == "auto_reject":
         engine.finish(run, "rejected")

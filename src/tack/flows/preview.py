@@ -108,7 +108,9 @@ async def _people_step(run: Run, node: Any) -> Step:
         mode = "sequential"
     if node.id in s.get("active", {}):
         entry = s["active"][node.id].get("entry")
-        people = [t["assignee"] for t in s["tasks"].values() if t["node"] == node.id and t.get("entry") == entry]
+        # Who has it now or did their part; not who handed it on (a transfer) or was cancelled.
+        people = [t["assignee"] for t in s["tasks"].values() if t["node"] == node.id and t.get("entry") == entry
+                  and t["state"] not in ("transferred", "cancelled")]
         return Step(node_id=node.id, type=kind, name=node.name, state="active", mode=s["active"][node.id]["mode"],
                     assignees=[Person(id=uuid.UUID(x), name="") for x in dict.fromkeys(people)])
     if isinstance(node, m.CcNode):

@@ -77,11 +77,13 @@ async def save(run: Run, *, new: bool = False) -> None:
     ctx = run.ctx
     if not run.events:
         return
+    dues = await _due_times(run)
     try:
         await ctx.conn.execute(flow_events.insert(), run.events)
     except IntegrityError as exc:  # someone else appended this step first (PostgreSQL, no row lock held)
         raise Conflict("Someone else acted on this approval at the same moment; reload it.") from exc
-    row = projection.instance_row(ctx, run.instance_id, run.state, run.seq, projection.iso(ctx.now()))
+    # Updated at the last event's time, as a replay of the log (projection.rebuild) writes it.
+    row = projection.instance_row(ctx, run.instance_id, run.state, run.seq, projection.iso(run.events[-1]["at"]))
     if new:
         await ctx.conn.execute(flow_instances.insert().values(**row))
         await projection.write(ctx, run.instance_id, {**st.empty(), "record_id": run.state["record_id"]}, run.state)
@@ -94,10 +96,44 @@ async def save(run: Run, *, new: bool = False) -> None:
         await projection.write(ctx, run.instance_id, run.before, run.state)
     for type_, data in run.outbox:
         await emit(ctx, type_, str(run.instance_id), data)
-    await _timers(run)
+    await _timers(run, dues)
 
 
-async def _timers(run: Run) -> None:
+async def _due_times(run: Run) -> dict[str, dt.datetime]:
+    """When each task that started its clock in this command falls due. Written into the event
+    that gave the task (and so into the state and the task row), before the events are stored:
+    a replay then shows the same due times without a calendar."""
+    pending = [(tid, timeout) for tid, _n, timeout in run.timers
+               if run.state["tasks"].get(tid, {}).get("state") == "pending"]
+    if not pending:
+        return {}
+    from tack.flows.calendar_service import load_calendar
+
+    calendar = await load_calendar(run.ctx)
+    now = run.ctx.now()
+    dues: dict[str, dt.datetime] = {}
+    for tid, timeout in pending:
+        due = engine.due_at(now, timeout, calendar, run.time_zone)
+        if due is None:
+            continue
+        dues[tid] = due
+        text = projection.iso(due)
+        run.state["tasks"][tid]["due"] = text
+        for e in reversed(run.events):
+            d = e["data"]
+            if e["type"] in ("task_assigned", "task_activated") and d.get("task") == tid \
+                    or e["type"] == "transferred" and d.get("new_task") == tid:
+                d["due"] = text
+                break
+            if e["type"] == "sign_added" and any(t["id"] == tid for t in d.get("tasks", [])):
+                for t in d["tasks"]:
+                    if t["id"] == tid:
+                        t["due"] = text
+                break
+    return dues
+
+
+async def _timers(run: Run, dues: dict[str, dt.datetime]) -> None:
     ctx = run.ctx
     timed = {tid for tid, _n, _t in run.timers}
     for tid in dict.fromkeys(run.cancelled_timers):
@@ -109,16 +145,11 @@ async def _timers(run: Run) -> None:
         await cancel(ctx, f"flowtask:{tid}:timeout")
         for k in range(node.node.timeout.reminders):
             await cancel(ctx, f"flowtask:{tid}:remind:{k}")
-    if not run.timers:
-        return
-    from tack.flows.calendar_service import load_calendar
-
-    calendar = await load_calendar(ctx)
     now = ctx.now()
     for tid, _node_id, timeout in run.timers:
-        if run.state["tasks"].get(tid, {}).get("state") != "pending":
+        due = dues.get(tid)
+        if due is None:
             continue
-        due = engine.due_at(now, timeout, calendar, run.time_zone)
         payload = {"instance_id": str(run.instance_id), "task_id": tid}
         await enqueue(ctx, TIMEOUT_JOB, payload, due_at=due, dedupe_key=f"flowtask:{tid}:timeout")
         for k in range(timeout.reminders):
@@ -190,8 +221,9 @@ async def submit(ctx: Ctx, form_id: uuid.UUID, body: Submission) -> uuid.UUID:
         from tack.flows.calendar_service import load_calendar
 
         due = engine.due_at(ctx.now(), deadline, await load_calendar(ctx), run.time_zone)
-        await enqueue(ctx, DEADLINE_JOB, {"instance_id": str(instance_id)}, due_at=due,
-                      dedupe_key=f"flow:{instance_id}:deadline")
+        if due is not None:
+            await enqueue(ctx, DEADLINE_JOB, {"instance_id": str(instance_id)}, due_at=due,
+                          dedupe_key=f"flow:{instance_id}:deadline")
     return instance_id
 
 
@@ -252,6 +284,9 @@ async def _task_run(ctx: Ctx, task_id: uuid.UUID) -> Run:
 
 
 def _allowed(run: Run, t: dict[str, Any], what: str) -> None:
+    if t["kind"] == "resubmit":  # only the initiator can resubmit: handing it on would strand the request
+        raise ValidationFailed.field("task_id", "This request was returned to you: resubmit or withdraw it.",
+                                     "resubmit")
     node = run.graph.places.get(t["node"])
     allow = getattr(node.node, "allow", None) if node else None
     if allow is not None and not getattr(allow, what):

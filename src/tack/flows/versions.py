@@ -43,6 +43,8 @@ def check_move(s: State, old: Graph, new: Graph) -> str | None:
 async def preview_moves(ctx: Ctx, flow_id: uuid.UUID) -> MigrationPreview:
     flow = await flow_row(ctx, flow_id)
     await require_app_admin(ctx, flow["app_id"], "app.manage")
+    if flow["version"] == 0:  # never published: no request runs on it
+        return MigrationPreview(to_version=0, items=[])
     new, _form = await compiled_flow(ctx, flow_id, flow["version"], flow["form_id"])
     rows = (await ctx.conn.execute(sa.select(flow_instances.c.id, flow_instances.c.title,
                                              flow_instances.c.flow_version, flow_instances.c.state).where(
@@ -61,21 +63,29 @@ async def preview_moves(ctx: Ctx, flow_id: uuid.UUID) -> MigrationPreview:
 async def move_instances(ctx: Ctx, flow_id: uuid.UUID, body: MigrationRequest) -> MigrationResult:
     flow = await flow_row(ctx, flow_id)
     await require_app_admin(ctx, flow["app_id"], "app.manage")
-    new, _form = await compiled_flow(ctx, flow_id, flow["version"], flow["form_id"])
+    # Never published: no request runs on it, so each id below is refused before `new` is read.
+    new = (await compiled_flow(ctx, flow_id, flow["version"], flow["form_id"]))[0] if flow["version"] else None
     moved: list[uuid.UUID] = []
     refused: list[MigrationPreviewItem] = []
     for iid in dict.fromkeys(body.instance_ids):
+        # An id that is not this flow's is refused like the others, without loading it: one bad
+        # id must not fail the whole batch, nor tell this flow's admin about another app's request.
+        mine = (await ctx.conn.execute(sa.select(flow_instances.c.id).where(
+            flow_instances.c.org_id == ctx.org_id, flow_instances.c.id == iid,
+            flow_instances.c.flow_id == flow_id))).first()
+        if mine is None:
+            refused.append(MigrationPreviewItem(instance_id=iid, title="", from_version=0, safe=False,
+                                                reason="No such request of this flow."))
+            continue
         run = await load(ctx, iid)
         s = run.state
         reason = None
-        if s["flow_id"] != str(flow_id):
-            reason = "It belongs to another flow."
-        elif s["status"] != "running":
+        if s["status"] != "running":
             reason = "It has finished."
         elif s["flow_version"] >= flow["version"]:
             reason = "It is on the newest version already."
         else:
-            reason = check_move(s, run.graph, new)
+            reason = check_move(s, run.graph, new) if new is not None else "The flow has no published version."
         if reason is not None:
             refused.append(MigrationPreviewItem(instance_id=iid, title=s["title"], from_version=s["flow_version"],
                                                 safe=False, reason=reason))
