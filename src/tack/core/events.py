@@ -64,3 +64,17 @@ async def emit(ctx: Ctx, type: str, subject: str | None, data: dict[str, Any]) -
     )
     wake_after_commit(ctx.conn)
     return ev
+
+
+async def emit_many(ctx: Ctx, items: list[tuple[str, str | None, dict[str, Any]]]) -> list[Event]:
+    """Append several events in one statement (a command that decides many at once)."""
+    if not items:
+        return []
+    now = ctx.now()
+    evs = [Event(id=new_id(), org_id=ctx.org_id, type=t, subject=subj, time=now, data=msgspec.to_builtins(d))
+           for t, subj, d in items]
+    await ctx.conn.execute(outbox.insert(), [
+        {"org_id": e.org_id, "id": e.id, "type": e.type, "subject": e.subject, "data": e.data, "at": e.time}
+        for e in evs])
+    wake_after_commit(ctx.conn)
+    return evs

@@ -23,7 +23,7 @@ from tack.auth.policy import require
 from tack.core import ratelimit
 from tack.core.ctx import Actor, Ctx
 from tack.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from tack.core.events import emit
+from tack.core.events import emit_many
 from tack.core.ids import new_id
 from tack.core.jobs import cancel, enqueue
 from tack.directory.tables import members, orgs
@@ -56,21 +56,38 @@ DEADLINE_JOB = "flows.deadline"
 
 # --- loading and saving ---------------------------------------------------------------------
 
-async def load(ctx: Ctx, instance_id: uuid.UUID, *, lock: bool = True) -> Run:
-    q = sa.select(flow_instances).where(flow_instances.c.org_id == ctx.org_id, flow_instances.c.id == instance_id)
-    if lock and ctx.conn.dialect.name == "postgresql":
-        q = q.with_for_update()
-    row = (await ctx.conn.execute(q)).mappings().first()
-    if row is None:
-        raise NotFound("No such approval in this organization.")
-    s = row["state"]
-    graph, form = await compiled_flow(ctx, row["flow_id"], s["flow_version"], row["form_id"])
+async def load(ctx: Ctx, instance_id: uuid.UUID | None = None, *, task_id: uuid.UUID | None = None,
+               lock: bool = True) -> Run:
+    """The instance (by its id, or by one of its tasks) with everything a command needs — its
+    record's values, the organization's time zone, the form's version — in one query."""
+    from tack.apps.tables import forms
+    from tack.flows.tables import flow_tasks
     from tack.records.tables import records
 
-    data = (await ctx.conn.execute(sa.select(records.c.data).where(
-        records.c.org_id == ctx.org_id, records.c.id == row["record_id"]))).scalar() or {}
-    return Run(ctx=ctx, instance_id=instance_id, graph=graph, form=form, state=s, seq=row["seq"], data=dict(data),
-               time_zone=await _time_zone(ctx), field_types=_field_types(form))
+    fi = flow_instances
+    q = (sa.select(fi, records.c.data.label("record_data"), orgs.c.time_zone.label("org_time_zone"),
+                   forms.c.version.label("form_version"))
+         .select_from(fi.join(records, sa.and_(records.c.org_id == fi.c.org_id, records.c.id == fi.c.record_id))
+                      .join(orgs, orgs.c.id == fi.c.org_id)
+                      .join(forms, sa.and_(forms.c.org_id == fi.c.org_id, forms.c.id == fi.c.form_id)))
+         .where(fi.c.org_id == ctx.org_id))
+    if task_id is not None:
+        q = q.where(fi.c.id == sa.select(flow_tasks.c.instance_id).where(
+            flow_tasks.c.org_id == ctx.org_id, flow_tasks.c.id == task_id).scalar_subquery())
+    else:
+        q = q.where(fi.c.id == instance_id)
+    if lock and ctx.conn.dialect.name == "postgresql":
+        q = q.with_for_update(of=fi)  # the instance row only: not the org's or the form's
+    row = (await ctx.conn.execute(q)).mappings().first()
+    if row is None:
+        raise NotFound("No such task in this organization." if task_id is not None
+                       else "No such approval in this organization.")
+    s = row["state"]
+    graph, form = await compiled_flow(ctx, row["flow_id"], s["flow_version"], row["form_id"],
+                                      form_version=row["form_version"])
+    return Run(ctx=ctx, instance_id=row["id"], graph=graph, form=form, state=s, seq=row["seq"],
+               data=dict(row["record_data"] or {}), time_zone=str(row["org_time_zone"] or "UTC"),
+               field_types=_field_types(form))
 
 
 async def save(run: Run, *, new: bool = False) -> None:
@@ -94,8 +111,7 @@ async def save(run: Run, *, new: bool = False) -> None:
         if res.rowcount != 1:
             raise Conflict("Someone else acted on this approval at the same moment; reload it.")
         await projection.write(ctx, run.instance_id, run.before, run.state)
-    for type_, data in run.outbox:
-        await emit(ctx, type_, str(run.instance_id), data)
+    await emit_many(ctx, [(type_, str(run.instance_id), data) for type_, data in run.outbox])
     await _timers(run, dues)
 
 
@@ -169,6 +185,8 @@ async def who(ctx: Ctx) -> Who:
     """The acting person as the log names them."""
     if ctx.actor.member_id is None:
         return Who(member_id=None, name=ctx.actor.name)
+    if ctx.actor.kind in ("user", "token"):  # signed in: the actor carries the member's name already
+        return Who(member_id=ctx.actor.member_id, name=ctx.actor.name)
     name = (await ctx.conn.execute(sa.select(members.c.name).where(
         members.c.org_id == ctx.org_id, members.c.id == ctx.actor.member_id))).scalar()
     return Who(member_id=ctx.actor.member_id, name=name or ctx.actor.name)
@@ -185,7 +203,7 @@ async def submit(ctx: Ctx, form_id: uuid.UUID, body: Submission) -> uuid.UUID:
     if flow is None or flow["version"] == 0 or not flow["enabled"]:
         raise ValidationFailed.field("form_id", "This form has no published approval flow.", "flow")
     form = await form_row(ctx, form_id)
-    graph, compiled = await compiled_flow(ctx, flow["id"], flow["version"], form_id)
+    graph, compiled = await compiled_flow(ctx, flow["id"], flow["version"], form_id, form_version=form["version"])
     start = graph.start()
     if not await in_scope(ctx, start, ctx.actor.member_id):
         raise Forbidden("This flow's start node does not let you submit it.")
@@ -274,13 +292,7 @@ async def _check_selections(ctx: Ctx, graph: Any, selections: dict[str, list[uui
 # --- task actions ---------------------------------------------------------------------------
 
 async def _task_run(ctx: Ctx, task_id: uuid.UUID) -> Run:
-    from tack.flows.tables import flow_tasks
-
-    instance_id = (await ctx.conn.execute(sa.select(flow_tasks.c.instance_id).where(
-        flow_tasks.c.org_id == ctx.org_id, flow_tasks.c.id == task_id))).scalar()
-    if instance_id is None:
-        raise NotFound("No such task in this organization.")
-    return await load(ctx, instance_id)
+    return await load(ctx, task_id=task_id)
 
 
 def _allowed(run: Run, t: dict[str, Any], what: str) -> None:

@@ -143,17 +143,19 @@ async def problems_of(ctx: Ctx, definition: m.FlowDef, form: CompiledForm) -> li
     return checked.problems + await check_against_org(ctx, definition)
 
 
-async def compiled_flow(ctx: Ctx, flow_id: uuid.UUID, version: int, form_id: uuid.UUID) -> tuple[Graph, CompiledForm]:
+async def compiled_flow(ctx: Ctx, flow_id: uuid.UUID, version: int, form_id: uuid.UUID, *,
+                        form_version: int | None = None) -> tuple[Graph, CompiledForm]:
     """The graph of a published version, checked against the form as it is now (a condition
-    reads today's fields), cached per form version."""
-    form = await form_row(ctx, form_id)
-    key = (ctx.org_id, flow_id, version, form["version"])
+    reads today's fields), cached per form version (a caller that read it passes it)."""
+    if form_version is None:
+        form_version = (await form_row(ctx, form_id))["version"]
+    key = (ctx.org_id, flow_id, version, form_version)
     found = _graphs.get(key)
     if found is not None:
         _graphs.move_to_end(key)
         return found
     r = await _version_row(ctx, flow_id, version)
-    compiled = await compiled_form(ctx, form_id, form["version"])
+    compiled = await compiled_form(ctx, form_id, form_version)
     checked: Checked = check_flow(msgspec.convert(r["definition"], m.FlowDef), compiled)
     _graphs[key] = (checked.graph, compiled)
     while len(_graphs) > _CACHE_SIZE:
