@@ -68,8 +68,18 @@ def bodies(ids: dict[str, str], scopes: list[str]) -> dict[tuple[str, str], Any]
         ("POST", f"{p}/invitations"): {"department_id": ids["department_id"], "max_uses": 5},
         ("POST", f"{p}/tokens"): {"name": "stolen", "kind": "organization", "scopes": scopes},
         ("POST", f"{p}/apps/install"): {"template": "visitor"},
+        ("PUT", f"{p}/forms/{{form_id}}/flow"): {"definition": {"name": "Hijack", "nodes": [
+            {"type": "start", "id": "n_start"},
+            {"type": "approver", "id": "n_evil", "name": "Evil", "assignees": [{"rule": "initiator"}]}]}},
+        ("POST", f"{p}/forms/{{form_id}}/approvals"): {"data": {"Title": "Hijack"}},
+        ("POST", f"{p}/forms/{{form_id}}/approvals/preview"): {"data": {"Title": "Hijack"}},
         ("POST", f"{p}/files"): Multipart(files={"file": ("stolen.png", png(), "image/png")}, data={"purpose": "image"}),
     }
+
+
+BPMN_SAMPLE = (b'<?xml version="1.0"?><definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+               b'targetNamespace="x"><process id="p" isExecutable="true"><startEvent id="s"/>'
+               b'<sequenceFlow id="f1" sourceRef="s" targetRef="e"/><endEvent id="e"/></process></definitions>')
 
 
 def _resolve(schema: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
@@ -125,7 +135,7 @@ async def walk(client: AsyncTestClient[Any], doc: dict[str, Any], path_ids: Ids,
         if "{org_id}" not in template:
             continue
         params = [p for p in op.get("parameters", []) if p["in"] == "path"]
-        if only_with_object and not any(p["name"] != "org_id" for p in params):
+        if only_with_object and not any(p["name"] not in ("org_id", "tab") for p in params):  # tab: an inbox's
             continue
         url = template
         for p in params:
@@ -137,6 +147,11 @@ async def walk(client: AsyncTestClient[Any], doc: dict[str, Any], path_ids: Ids,
             body = table.get((method, template))
             if isinstance(body, Multipart):
                 kw.update(files=body.files, data=body.data)
+            elif "application/json" not in op["requestBody"]["content"]:
+                # A document upload (a BPMN file): a valid one of its own type.
+                kind = next(iter(op["requestBody"]["content"]))
+                kw["content"] = body if body is not None else BPMN_SAMPLE
+                kw["headers"] = {**headers, "Content-Type": kind}
             else:
                 if body is None:
                     schema = op["requestBody"]["content"]["application/json"]["schema"]
@@ -178,7 +193,26 @@ async def _org_a_ids(rt: Runtime, alice: Api, demo: dict[str, Any], scopes: list
             roles.c.org_id == uuid.UUID(org), roles.c.name == "Finance"))).scalar_one()
         root_id = (await conn.execute(sa.select(orgs.c.root_department_id).where(
             orgs.c.id == uuid.UUID(org)))).scalar_one()
+    # An approval on A's form (its one step goes to alice), so the flow, instance and task routes
+    # act on real ids; and a delegation.
+    r = await alice.put(f"/api/v1/orgs/{org}/forms/{form_id}/flow", {"definition": {
+        "name": "A's flow", "nodes": [{"type": "start", "id": "n_start"}, {
+            "type": "approver", "id": "n_boss", "name": "Boss",
+            "assignees": [{"rule": "members", "member_ids": [demo["members"]["alice@example.com"]]}]}]}})
+    assert r.status_code == 200, r.text
+    assert (await alice.post(f"/api/v1/orgs/{org}/flows/{r.json()['id']}/publish")).status_code == 200
+    r = await alice.post(f"/api/v1/orgs/{org}/forms/{form_id}/approvals", {"data": {"Title": "secret approval"}})
+    assert r.status_code == 201, r.text
+    instance = r.json()
+    task_id = next(t["id"] for t in instance["tasks"] if t["state"] == "pending")
+    r = await alice.post(f"/api/v1/orgs/{org}/delegations", {
+        "delegate_id": demo["members"]["bob@example.com"], "starts_at": "2026-12-01T00:00:00Z",
+        "ends_at": "2026-12-05T00:00:00Z"})
+    assert r.status_code == 201, r.text
+    delegation_id = r.json()["id"]
     return {"department_id": demo["departments"]["Sales West"], "member_id": demo["members"]["iris@example.com"],
+            "instance_id": instance["id"], "task_id": task_id, "delegation_id": delegation_id, "tab": "todo",
+            "version": "1", "flow_id": instance["flow_id"],
             "role_id": str(role_id), "invitation_id": invitation_id, "token_id": token_id,
             "root_id": str(root_id), "parent_id": str(root_id), "manager_id": demo["members"]["grace@example.com"],
             "file_id": file_id, "app_id": app_id, "form_id": form_id, "record_id": record_id, "field": "f_old00001",

@@ -146,7 +146,7 @@ async def test_designer_round_trip(org: Flows) -> None:
     found = {(p["node_id"], p["path"], p["rule"]) for p in flow["problems"]}
     assert ("n_mgr", "$.nodes[1].fields.f_nope0001", "exists") in found
     assert ("n_days", "$.nodes[2].branches", "default") in found
-    assert ("n_days", "$.nodes[2].branches[0].condition", "formula") in found
+    assert ("b_long", "$.nodes[2].branches[0].condition", "formula") in found  # a branch's problem names the branch
     assert ("n_fin", "$.nodes[3].assignees[0]", "assignable") in found
     assert ("n_two", "$.nodes[4].assignees[0].member_ids[1]", "exists") in found
     assert all(p["message"] for p in flow["problems"])

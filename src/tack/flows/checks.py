@@ -100,7 +100,7 @@ def _check_node(node: Any, path: str, form: CompiledForm, schema: dict[str, Type
     if isinstance(node, m.ParallelNode):
         for j, b in enumerate(node.branches):
             if b.condition is not None or b.default:
-                add(f"{path}.branches[{j}]", node, "Parallel branches all run: they have no condition or default.",
+                add(f"{path}.branches[{j}]", b, "Parallel branches all run: they have no condition or default.",
                     "parallel")
     if isinstance(node, m.AutomationNode):
         for k, action in enumerate(node.actions):
@@ -151,26 +151,26 @@ def _check_condition(node: m.ConditionNode, path: str, schema: dict[str, Type], 
     for j, b in enumerate(node.branches):
         bp = f"{path}.branches[{j}]"
         if always_from is not None:
-            add(bp, node, f"Branch {b.name!r} can never be taken: branch {node.branches[always_from].name!r} "
+            add(bp, b, f"Branch {b.name!r} can never be taken: branch {node.branches[always_from].name!r} "
                           "before it always is.", "unreachable")
         if b.default:
             if b.condition is not None:
-                add(f"{bp}.condition", node, "The default branch has no condition.", "default")
+                add(f"{bp}.condition", b, "The default branch has no condition.", "default")
             continue
         if b.condition is None:
-            add(f"{bp}.condition", node, f"Branch {b.name!r} needs a condition.", "required")
+            add(f"{bp}.condition", b, f"Branch {b.name!r} needs a condition.", "required")
             continue
         try:
             f = parse(b.condition)
             check(f, schema, expect=BOOL)
             compiled = compile_py(f, schema)
         except FormulaError as exc:
-            add(f"{bp}.condition", node, str(exc), "formula")
+            add(f"{bp}.condition", b, str(exc), "formula")
             continue
         g.conditions[b.id] = compiled
         constant = _constant(compiled, f)
         if constant is False:
-            add(f"{bp}.condition", node, f"Branch {b.name!r} can never be taken: its condition is always FALSE.",
+            add(f"{bp}.condition", b, f"Branch {b.name!r} can never be taken: its condition is always FALSE.",
                 "unreachable")
         elif constant is True and always_from is None:
             always_from = j

@@ -317,7 +317,7 @@ def task_of(run: Run, task_id: str, member_id: uuid.UUID | None, *, states: tupl
         raise Forbidden("This task is not yours.")
     if t["state"] not in states or not run.running:
         raise Conflict(f"This task is already {t['state'] if run.running else 'closed'}: someone acted first. Reload.",
-                       extra={"task_state": t["state"], "status": run.state["status"]})
+                       extra={"task_state": t["state"], "request_status": run.state["status"]})
     return t
 
 
@@ -409,6 +409,11 @@ async def send_back(run: Run, task_id: str, to: str, who: Who, comment: str | No
     if to != "initiator" and to not in targets:
         raise ValidationFailed.field("$.to", "You can return the request only to a step it has passed, or to the "
                                      "initiator.", "return_target")
+    initiator = _uuid(run.state.get("initiator_id"))
+    if to == "initiator" and initiator is not None and not await active_only(run.ctx, [initiator]):
+        # Nobody could resubmit it: the task would wait forever for someone who has left.
+        raise Conflict("The person who submitted this request has left the organization: it cannot go back to "
+                       "them. Approve or reject it instead.")
     others = [tid for tid, v in current(run, node_id) if v["state"] in st.OPEN and tid != task_id]
     run.add("returned", {"task": task_id, "to": to, "comment": comment}, who)
     run.cancelled_timers.append(task_id)

@@ -186,10 +186,10 @@ async def preview(ctx: Ctx, form_id: uuid.UUID, body: Submission) -> PathPreview
     """The path for the values typed so far; nothing is saved. Values are cleaned leniently:
     a half-filled form still previews."""
     require(ctx.actor, "record.read")
+    form = await form_row(ctx, form_id)  # 404 for a form that is not this organization's
     flow = await flow_of_form(ctx, form_id)
     if flow is None or flow["version"] == 0:
         raise ValidationFailed.field("form_id", "This form has no published approval flow.", "flow")
-    form = await form_row(ctx, form_id)
     graph, compiled = await compiled_flow(ctx, flow["id"], flow["version"], form_id)
     from tack.flows.runtime import _department
 

@@ -199,10 +199,10 @@ async def submit(ctx: Ctx, form_id: uuid.UUID, body: Submission) -> uuid.UUID:
     require(ctx.actor, "record.write")
     if ctx.actor.member_id is None:
         raise Forbidden("An approval is submitted by a person (a session or a personal token).")
+    form = await form_row(ctx, form_id)  # 404 for a form that is not this organization's
     flow = await flow_of_form(ctx, form_id)
     if flow is None or flow["version"] == 0 or not flow["enabled"]:
         raise ValidationFailed.field("form_id", "This form has no published approval flow.", "flow")
-    form = await form_row(ctx, form_id)
     graph, compiled = await compiled_flow(ctx, flow["id"], flow["version"], form_id, form_version=form["version"])
     start = graph.start()
     if not await in_scope(ctx, start, ctx.actor.member_id):
@@ -367,9 +367,9 @@ async def send_back(ctx: Ctx, task_id: uuid.UUID, body: ReturnAction) -> uuid.UU
 
 async def transfer(ctx: Ctx, task_id: uuid.UUID, body: TransferAction) -> uuid.UUID:
     require(ctx.actor, "record.write")
+    run = await _task_run(ctx, task_id)
     if body.to is None:
         raise ValidationFailed.field("$.to", "Choose who takes the task over.", "required")
-    run = await _task_run(ctx, task_id)
     t = engine.task_of(run, str(task_id), ctx.actor.member_id)
     _allowed(run, t, "transfer")
     me = await _who_for(ctx, t)
@@ -495,7 +495,7 @@ async def withdraw(ctx: Ctx, instance_id: uuid.UUID, body: Withdraw) -> uuid.UUI
     _initiator_only(ctx, run)
     rule = run.graph.definition.settings.withdraw
     if not run.running:
-        raise Conflict("This request has already finished.", extra={"status": run.state["status"]})
+        raise Conflict("This request has already finished.", extra={"request_status": run.state["status"]})
     if rule == "never":
         raise Forbidden("This flow does not let requests be withdrawn.")
     if rule == "until_first_action" and run.state["acted"]:

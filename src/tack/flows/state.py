@@ -210,11 +210,14 @@ def _sign_added(s: State, d: dict[str, Any], at: str) -> None:
         base["state"] = "waiting"
     if not d.get("system"):
         s["acted"] = True
+    # Who is added before a task blocks it; who is added after a task that itself blocks another
+    # (an approver added before someone) takes its place in front of that one, or it never wakes.
+    blocks = d["task"] if d["position"] == "before" else base.get("blocks") if d["position"] == "after" else None
     for i, t in enumerate(d["tasks"]):
         s["tasks"][t["id"]] = {
             "node": base["node"], "node_name": base["node_name"], "kind": base["kind"], "assignee": t["assignee"],
             "behalf": t.get("behalf"), "state": "pending", "required": d["position"] != "parallel",
-            "blocks": d["task"] if d["position"] == "before" else None, "order": i, "entry": base.get("entry"),
+            "blocks": blocks, "order": i, "entry": base.get("entry"),
             "created": at,
             "finished": None, "due": t.get("due"), "comment": None, "overdue": False, "added": d["position"]}
 

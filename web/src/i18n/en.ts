@@ -2,10 +2,12 @@
 // `{name}` placeholders are filled by t(key, { name }).
 import formsEn from './forms.en';
 import recordsEn from './records.en';
+import flowsEn from './flows.en';
 
 const en = {
   ...formsEn,
   ...recordsEn,
+  ...flowsEn,
   'app.name': 'Tack',
   'app.loading': 'Loading…',
   'app.notFound': 'Page not found',

@@ -2,10 +2,12 @@
 import type { Messages } from './en';
 import formsZh from './forms.zh-CN';
 import recordsZh from './records.zh-CN';
+import flowsZh from './flows.zh-CN';
 
 const zhCN: Messages = {
   ...formsZh,
   ...recordsZh,
+  ...flowsZh,
   'app.name': 'Tack',
   'app.loading': '加载中…',
   'app.notFound': '页面不存在',
