@@ -168,6 +168,11 @@ def test_design_publish_submit_on_phone_approve(live_server: str, browser, tmp_p
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
         _sign_in(page, live_server, "dan@example.com")
+        # The assignee was notified in the web app: the bell counts it and lists it.
+        expect(page.get_by_test_id("notification-count")).to_have_text(re.compile(r"[1-9]"))
+        page.get_by_test_id("notification-bell").click()
+        expect(page.get_by_test_id("notification-panel")).to_contain_text("Leave request")
+        page.get_by_test_id("notification-bell").click()
         page.get_by_test_id("menu-button").click()
         page.get_by_test_id("nav-approvals").click()
         page.wait_for_url(re.compile(r"/approvals$"))
