@@ -510,3 +510,27 @@ async def test_hidden_fields_stay_hidden_for_cc_and_in_the_timeline(org: Flows) 
         assert "f_hr000001" not in seen["record"]["data"], name
         text = (await p.get(f"{url}/timeline")).text
         assert "salary talk" not in text, f"{name} reads a hidden field's value in the timeline"
+
+
+async def test_approve_with_attachments_and_a_signature(org: Flows) -> None:
+    from tests.files.samples import png
+
+    _app, form_id = await org.form()
+    await org.publish(form_id, approver("n_mgr", MANAGER))
+    i = await org.submit("carol", form_id)
+    task = await org.task("dan", i["id"])
+    dan = await org.as_("dan")
+    r = await dan.client.post(f"{org.base}/files", files={"file": ("sign.png", png(), "image/png")},
+                              headers={"X-CSRF-Token": dan.csrf})
+    assert r.status_code == 201, r.text
+    signature = r.json()["id"]
+    bad = str(uuid.uuid4())
+    assert paths(await dan.post(f"{org.base}/tasks/{task}/approve", {"attachments": [signature, bad]})) == [
+        "$.attachments[1]"]
+    assert paths(await dan.post(f"{org.base}/tasks/{task}/approve", {"signature": bad})) == ["$.signature"]
+    r = await dan.post(f"{org.base}/tasks/{task}/approve", {"comment": "fine", "attachments": [signature],
+                                                            "signature": signature})
+    assert r.status_code == 200 and r.json()["status"] == "approved", r.text
+    items = (await dan.get(f"{org.base}/approvals/{i['id']}/timeline")).json()["items"]
+    approved = next(e for e in items if e["type"] == "approved")
+    assert approved["data"]["attachments"] == [signature] and approved["data"]["signature"] == signature

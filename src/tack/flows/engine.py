@@ -318,7 +318,7 @@ def task_of(run: Run, task_id: str, member_id: uuid.UUID | None, *, states: tupl
     if t["state"] not in states or not run.running:
         raise Conflict(f"This task is already {t['state'] if run.running else 'closed'}: someone acted first. Reload.",
                        extra={"task_state": t["state"], "request_status": run.state["status"]})
-    return t
+    return t  # type: ignore[no-any-return]
 
 
 def current(run: Run, node_id: str) -> list[tuple[str, dict[str, Any]]]:
@@ -449,7 +449,7 @@ async def resubmitted(run: Run, task_id: str, who: Who, changes: dict[str, Any])
         run.add("restarted", {})
         run.queue.append(("after", run.graph.start().id))
     else:
-        run.queue.append(("enter", returned_from))
+        run.queue.append(("enter", str(returned_from)))
     await advance(run)
 
 

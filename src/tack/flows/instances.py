@@ -112,7 +112,7 @@ def _task(run: Run, tid: str, t: dict[str, Any], names: dict[str, str]) -> Task:
         id=uuid.UUID(tid), node_id=t["node"], node_name=t["node_name"], kind=t["kind"],
         assignee=Person(id=uuid.UUID(t["assignee"]), name=names.get(t["assignee"], "")),
         on_behalf_of=Person(id=uuid.UUID(t["behalf"]), name=names.get(t["behalf"], "")) if t.get("behalf") else None,
-        state=t["state"], created_at=_dt(t["created"]), finished_at=_dt(t.get("finished")),  # type: ignore[arg-type]
+        state=t["state"], created_at=_dt(t["created"]), finished_at=_dt(t.get("finished")),
         due_at=_dt(t.get("due")), comment=t.get("comment"), return_targets=targets,
         allow={"return": bool(allow.return_) if allow else False, "transfer": bool(allow.transfer) if allow else False,
                "add_sign": bool(allow.add_sign) if allow else False,

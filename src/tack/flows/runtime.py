@@ -305,7 +305,12 @@ def _allowed(run: Run, t: dict[str, Any], what: str) -> None:
         raise Forbidden(f"This step does not allow {what.rstrip('_').replace('_', ' ')}.")
 
 
-def _detail(body: TaskAction) -> dict[str, Any]:
+async def _detail(ctx: Ctx, body: TaskAction) -> dict[str, Any]:
+    """What an action records besides its outcome: the comment, and the files (attachments, a
+    handwritten signature), which must be files of this organization the actor may read."""
+    await check_files(ctx, body.attachments, "$.attachments")
+    if body.signature:
+        await check_files(ctx, [body.signature], "$.signature", single=True)
     d: dict[str, Any] = {"comment": body.comment}
     if body.attachments:
         d["attachments"] = [str(a) for a in body.attachments]
@@ -322,7 +327,7 @@ async def approve(ctx: Ctx, task_id: uuid.UUID, body: TaskAction) -> uuid.UUID:
         raise ValidationFailed.field("task_id", "This request was returned to you: resubmit it.", "resubmit")
     me = await _who_for(ctx, t)
     changes = await _edit_fields(run, t, body.data)
-    run.add("handled" if t["kind"] == "handle" else "approved", {"task": str(task_id), **_detail(body),
+    run.add("handled" if t["kind"] == "handle" else "approved", {"task": str(task_id), **await _detail(ctx, body),
                                                                  **({"changes": changes} if changes else {})}, me)
     engine.completed(run, str(task_id))
     await engine.advance(run)
@@ -344,7 +349,7 @@ async def reject(ctx: Ctx, task_id: uuid.UUID, body: TaskAction) -> uuid.UUID:
     if not (body.comment or "").strip():
         raise ValidationFailed.field("$.comment", "Say why you reject it.", "required")
     me = await _who_for(ctx, t)
-    run.add("rejected", {"task": str(task_id), **_detail(body)}, me)
+    run.add("rejected", {"task": str(task_id), **await _detail(ctx, body)}, me)
     run.cancelled_timers.append(str(task_id))
     run.publish("flow.task.completed", {"task_id": str(task_id), "outcome": "rejected", "assignee_id": t["assignee"]})
     engine.finish(run, "rejected", me)
@@ -417,14 +422,14 @@ async def add_sign(ctx: Ctx, task_id: uuid.UUID, body: AddSignAction) -> uuid.UU
               "behalf": str(mid) if mid in behalf else None} for mid in found]
     if body.position == "after":
         changes = await _edit_fields(run, t, body.data)
-        run.add("approved", {"task": str(task_id), **_detail(body), **({"changes": changes} if changes else {})}, me)
+        run.add("approved", {"task": str(task_id), **await _detail(ctx, body), **({"changes": changes} if changes else {})}, me)
         run.cancelled_timers.append(str(task_id))
         run.publish("flow.task.completed", {"task_id": str(task_id), "outcome": "approved",
                                             "assignee_id": t["assignee"]})
     run.add("sign_added", {"task": str(task_id), "position": body.position, "tasks": added,
                            "comment": body.comment}, me)
     for a in added:
-        engine.announce(run, a["id"])
+        engine.announce(run, str(a["id"]))
     if body.position == "after":
         engine.settle(run, t["node"])
         await engine.advance(run)
@@ -446,6 +451,18 @@ async def batch_approve(ctx: Ctx, db_transaction: Any, body: BatchApprove) -> Ba
         except Problem as exc:
             items.append(BatchItem(task_id=task_id, ok=False, status=exc.status, detail=exc.detail))
     return BatchResult(items=items)
+
+
+async def check_files(ctx: Ctx, ids: list[uuid.UUID], path: str, *, single: bool = False) -> None:
+    if not ids:
+        return
+    from tack.files.service import find_files
+
+    found = await find_files(ctx, ids)
+    errors = [FieldError(path=path if single else f"{path}[{i}]", message="No such file here.", rule="exists")
+              for i, f in enumerate(ids) if f not in found]
+    if errors:
+        raise ValidationFailed("Some files do not exist in this organization.", errors=errors)
 
 
 async def _who_for(ctx: Ctx, t: dict[str, Any]) -> Who:
@@ -532,6 +549,7 @@ async def comment(ctx: Ctx, instance_id: uuid.UUID, body: InstanceComment) -> uu
     await require_participant(ctx, run)
     from tack.flows.assignees import active_only
 
+    await check_files(ctx, body.attachments, "$.attachments")
     mentions = [str(x) for x in await active_only(ctx, list(dict.fromkeys(body.mentions)))]
     me = await who(ctx)
     run.add("commented", {"text": body.text, "mentions": mentions,
