@@ -53,7 +53,8 @@ class Problem(Exception):
             body["instance"] = instance
         if self.errors:
             body["errors"] = [msgspec.structs.asdict(e) for e in self.errors]
-        body.update(self.extra)
+        # Extra members never replace the standard ones (a 409 stays a 409 whatever it carries).
+        body.update({k: v for k, v in self.extra.items() if k not in body})
         return body
 
 
