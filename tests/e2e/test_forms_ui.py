@@ -40,10 +40,16 @@ def _drop_at_end(page, field_type: str) -> None:
 
 
 def _rename_selected(page, name: str) -> None:
+    from playwright.sync_api import expect
+
     props = page.get_by_test_id("field-props")
     box = props.get_by_test_id("prop-name")
     box.fill(name)
     box.press("Tab")  # commits the rename (formulas that use the old name follow it)
+    # The properties panel redraws after the rename: wait for it, or the next edit can land in
+    # the panel that is about to go (seen on a loaded machine).
+    expect(page.get_by_test_id(f"canvas-field-{name}")).to_be_visible()
+    expect(box).to_have_value(name)
 
 
 def test_build_form_fill_on_phone_find_record(live_server: str, browser, tmp_path) -> None:
@@ -78,7 +84,10 @@ def test_build_form_fill_on_phone_find_record(live_server: str, browser, tmp_pat
         _rename_selected(page, "Guests")
         _drop_at_end(page, "select")
         _rename_selected(page, "Purpose")
-        page.get_by_test_id("field-props").get_by_test_id("option-1").fill("Meeting")
+        option = page.get_by_test_id("field-props").get_by_test_id("option-1")
+        option.fill("Meeting")
+        option.press("Tab")
+        expect(option).to_have_value("Meeting")
         _drop_at_end(page, "formula")
         _rename_selected(page, "Badges")
         # The visitor's name goes first: dropped onto the top half of the first field.
@@ -138,6 +147,7 @@ def test_build_form_fill_on_phone_find_record(live_server: str, browser, tmp_pat
 
         page.get_by_test_id("input-Visitor").fill(visitor)
         expect(page.get_by_test_id("error-Visitor")).to_be_hidden()
+        expect(page.get_by_test_id("input-Purpose")).to_contain_text("Meeting")
         page.get_by_test_id("input-Purpose").get_by_text("Meeting").click()
         page.get_by_test_id("input-Guests").fill("3")
         expect(page.get_by_test_id("input-Badges")).to_have_text("6")  # computed by the server as you type

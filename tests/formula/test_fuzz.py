@@ -28,7 +28,9 @@ EMPTY: dict[str, Any] = {name: None for name in VALUES} | {"lines": []}
 
 
 def _parse_and_check(source: str) -> None:
-    started = time.perf_counter()
+    # CPU time of this process, not wall time: a busy machine must not fail it, a parser that
+    # blows up on some input still does.
+    started = time.process_time()
     try:
         formula = parse(source)
         check(formula, SCHEMA)
@@ -39,7 +41,7 @@ def _parse_and_check(source: str) -> None:
         compiled = compile_py(formula, SCHEMA, strict=True)
         compiled(EvalContext(VALUES, now=NOW))
         compiled(EvalContext(EMPTY, now=NOW))
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 2.0
 
 
 @FAST
@@ -72,10 +74,12 @@ KINDS = {"number": "number", "text": "text", "bool": "bool", "date": "date"}
 def test_well_typed_trees_check_and_evaluate(case: tuple[str, Node]) -> None:
     kind, tree = case
     assert check(tree, SCHEMA) in (Type.of(kind), Type("blank"))
-    started = time.perf_counter()
+    # CPU time of this process, not wall time: a busy machine must not fail it, a parser that
+    # blows up on some input still does.
+    started = time.process_time()
     _evaluates(tree, VALUES)
     _evaluates(tree, EMPTY)
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 2.0
 
 
 @FAST
